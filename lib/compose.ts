@@ -1,0 +1,48 @@
+/**
+ * @module
+ * The middleware contract and the function that turns an ordered list of
+ * middlewares plus a final handler into one request handler.
+ */
+
+/** A user established by an authentication layer. */
+export interface AuthenticatedUser {
+  /** Stable user name or token subject. */
+  name: string;
+  /** Roles granted to the user. */
+  roles: readonly string[];
+}
+
+/** Per-request facts shared by every layer. */
+export interface RequestContext {
+  /** The parsed request URL. */
+  readonly url: URL;
+  /** Short id that ties the access log line to other records of the request. */
+  readonly requestId: string;
+  /** Address of the peer (or the proxy-supplied client with trust-proxy). */
+  readonly clientAddress: string;
+  /** `performance.now()` when the request arrived. */
+  readonly startTime: number;
+  /** True when the connection is TLS. */
+  readonly secure: boolean;
+  /** Set by the auth layer once the caller is known. */
+  user: AuthenticatedUser | null;
+}
+
+/** A final request handler. */
+export type Handler = (request: Request, context: RequestContext) => Promise<Response>;
+
+/** One layer: may answer early, or call `next` and decorate the response. */
+export type Middleware = (
+  request: Request,
+  context: RequestContext,
+  next: () => Promise<Response>,
+) => Promise<Response>;
+
+/** Builds one handler that runs `middlewares` outermost first, then `handler`. */
+export function compose(middlewares: readonly Middleware[], handler: Handler): Handler {
+  return middlewares.reduceRight<Handler>(
+    (inner, middleware) => (request, context) =>
+      middleware(request, context, () => inner(request, context)),
+    handler,
+  );
+}

@@ -1,0 +1,32 @@
+/**
+ * @module
+ * The one error type that crosses the HTTP boundary. Anything thrown that is
+ * not an {@linkcode HttpError} becomes a generic 500 whose body says nothing
+ * about the cause (no message, stack or filesystem path).
+ */
+
+/** Options for {@linkcode HttpError}. */
+export interface HttpErrorOptions {
+  /** The underlying error, kept for the log and never sent to the client. */
+  cause?: unknown;
+  /** Extra response headers, e.g. `Allow` on a 405 or `Retry-After` on a 429. */
+  headers?: HeadersInit;
+}
+
+/** An error that knows its HTTP status and a message that is safe to show. */
+export class HttpError extends Error {
+  /** HTTP status code to answer with. */
+  readonly status: number;
+  /** Message safe to send to the client. */
+  readonly publicMessage: string;
+  /** Headers to add to the error response. */
+  readonly headers: Headers;
+
+  constructor(status: number, publicMessage: string, options: HttpErrorOptions = {}) {
+    super(publicMessage, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = status;
+    this.publicMessage = publicMessage;
+    this.headers = new Headers(options.headers);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * @module
+ * The {@linkcode FileSystem} backed by the real disk through Deno's async APIs.
+ * Deno's own errors (`Deno.errors.NotFound`, ...) pass through unchanged.
+ */
+
+import type { DirEntry, FileInfo, FileSystem, OpenFile } from "./types.ts";
+
+/** Maps Deno's stat result to the fields the core uses. */
+function toFileInfo(info: Deno.FileInfo): FileInfo {
+  return {
+    isFile: info.isFile,
+    isDirectory: info.isDirectory,
+    isSymlink: info.isSymlink,
+    size: info.size,
+    mtimeMs: info.mtime?.getTime() ?? null,
+    ino: info.ino ?? null,
+  };
+}
+
+/** Yields a directory's entries as plain {@linkcode DirEntry} objects, without Deno extras. */
+async function* readDirEntries(path: string): AsyncIterable<DirEntry> {
+  for await (const entry of Deno.readDir(path)) {
+    yield {
+      name: entry.name,
+      isFile: entry.isFile,
+      isDirectory: entry.isDirectory,
+      isSymlink: entry.isSymlink,
+    };
+  }
+}
+
+/** The real filesystem, through Deno's async APIs only (no sync calls). */
+export const denoFileSystem: FileSystem = {
+  async stat(path: string): Promise<FileInfo> {
+    return toFileInfo(await Deno.stat(path));
+  },
+  async lstat(path: string): Promise<FileInfo> {
+    return toFileInfo(await Deno.lstat(path));
+  },
+  realPath(path: string): Promise<string> {
+    return Deno.realPath(path);
+  },
+  open(path: string): Promise<OpenFile> {
+    return Deno.open(path, { read: true });
+  },
+  readDir(path: string): AsyncIterable<DirEntry> {
+    return readDirEntries(path);
+  },
+  readFile(path: string): Promise<Uint8Array> {
+    return Deno.readFile(path);
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * @module
+ * The small filesystem interface the server core runs on, so it can serve a
+ * real directory, a fake tree in tests or a site embedded in a binary.
+ * Implementations throw `Deno.errors.NotFound` for missing paths.
+ */
+
+/** What the core needs to know about a path: its type, size and validators. */
+export interface FileInfo {
+  /** True for a regular file. */
+  isFile: boolean;
+  /** True for a directory. */
+  isDirectory: boolean;
+  /** True for a symbolic link (only ever set by `lstat`). */
+  isSymlink: boolean;
+  /** Size in bytes. */
+  size: number;
+  /** Last modification time in milliseconds since the epoch, when known. */
+  mtimeMs: number | null;
+  /** Inode number, when the platform has one; part of the ETag. */
+  ino: number | null;
+}
+
+/** One entry of a directory listing. */
+export interface DirEntry {
+  /** Entry name, without any directory part. */
+  name: string;
+  /** True for a regular file. */
+  isFile: boolean;
+  /** True for a directory. */
+  isDirectory: boolean;
+  /** True for a symbolic link (not followed). */
+  isSymlink: boolean;
+}
+
+/** An open file handle; `Deno.FsFile` satisfies it. */
+export interface OpenFile {
+  /** The file's bytes from the current position; consuming it closes the file. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Reads into `buffer`, resolving to the byte count or `null` at end of file. */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Moves the position, resolving to the new offset from the start. */
+  seek(offset: number, whence: Deno.SeekMode): Promise<number>;
+  /** Closes the handle; call it once unless `readable` was consumed. */
+  close(): void;
+}
+
+/** The filesystem operations the server uses, all asynchronous. */
+export interface FileSystem {
+  /** Information about a path, following symlinks. */
+  stat(path: string): Promise<FileInfo>;
+  /** Information about a path itself, not following a final symlink. */
+  lstat(path: string): Promise<FileInfo>;
+  /** The canonical absolute path with every symlink resolved. */
+  realPath(path: string): Promise<string>;
+  /** Opens a file for reading. */
+  open(path: string): Promise<OpenFile>;
+  /** The entries of a directory, in no particular order. */
+  readDir(path: string): AsyncIterable<DirEntry>;
+  /** The whole content of a (small) file. */
+  readFile(path: string): Promise<Uint8Array>;
+}

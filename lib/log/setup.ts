@@ -1,0 +1,97 @@
+/**
+ * @module
+ * Logging setup: every line berth prints goes through logtape, pretty on a
+ * terminal and JSON lines otherwise, so CI and log shippers get one record per
+ * line while people at a terminal get something readable.
+ */
+
+import {
+  configure,
+  dispose,
+  getJsonLinesFormatter,
+  getStreamSink,
+  type LogRecord,
+  type Sink,
+  type TextFormatter,
+} from "@logtape/logtape";
+
+/** Output style of the log lines. */
+export type LogFormat = "pretty" | "json";
+
+/** Options for {@linkcode setupLogging}. */
+export interface SetupLoggingOptions {
+  /** `auto` picks pretty on a terminal and JSON otherwise. */
+  format: LogFormat | "auto";
+  /** When true, access-log records are dropped. */
+  quiet?: boolean;
+  /** Where lines go; stdout by default. Tests pass their own stream. */
+  stream?: WritableStream<Uint8Array>;
+}
+
+/** Root logger category; children are `access` and `audit`. */
+export const LOG_CATEGORY = ["berth"] as const;
+/** Category of the one-line-per-request access log. */
+export const ACCESS_LOG_CATEGORY = ["berth", "access"] as const;
+
+/** Picks the concrete format for `auto` by asking whether stdout is a terminal. */
+export function resolveLogFormat(format: LogFormat | "auto"): LogFormat {
+  if (format !== "auto") return format;
+  return Deno.stdout.isTerminal() ? "pretty" : "json";
+}
+
+/** Configures logtape once for the process; call {@linkcode shutdownLogging} before exit. */
+export async function setupLogging(options: SetupLoggingOptions): Promise<LogFormat> {
+  const format = resolveLogFormat(options.format);
+  const formatter = format === "json" ? JSON_FORMATTER : formatPretty;
+  const sink: Sink = getStreamSink(options.stream ?? Deno.stdout.writable, {
+    formatter,
+    closeStream: false,
+  });
+  await configure({
+    reset: true,
+    sinks: { main: sink },
+    loggers: [
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
+      {
+        category: [...ACCESS_LOG_CATEGORY],
+        sinks: options.quiet ? [] : ["main"],
+        parentSinks: "override",
+        lowestLevel: "info",
+      },
+      { category: [...LOG_CATEGORY], sinks: ["main"], lowestLevel: "info" },
+    ],
+  });
+  return format;
+}
+
+/** Flushes pending log lines; call before the process exits. */
+export async function shutdownLogging(): Promise<void> {
+  await dispose();
+}
+
+const JSON_FORMATTER: TextFormatter = getJsonLinesFormatter({
+  categorySeparator: ".",
+  message: "rendered",
+  properties: "flatten",
+});
+
+const LEVEL_LABELS: Record<string, string> = {
+  trace: "TRACE",
+  debug: "DEBUG",
+  info: "INFO ",
+  warning: "WARN ",
+  error: "ERROR",
+  fatal: "FATAL",
+};
+
+/** One readable line: time, level, message, then the record's scalar properties. */
+function formatPretty(record: LogRecord): string {
+  const time = new Date(record.timestamp).toISOString().slice(11, 23);
+  const message = record.message.map((part) =>
+    typeof part === "string" ? part : JSON.stringify(part)
+  ).join(
+    "",
+  );
+  const level = LEVEL_LABELS[record.level] ?? record.level;
+  return `${time} ${level} ${message}\n`;
+}

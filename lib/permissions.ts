@@ -1,0 +1,66 @@
+/**
+ * @module
+ * Startup permission check: berth asks Deno (without prompting) for exactly
+ * the access it will use and, when something is missing, names the flag to
+ * add instead of failing later with a NotCapable error mid-request.
+ */
+
+/** One access berth needs. */
+export interface PermissionNeed {
+  /** The descriptor queried. */
+  descriptor: Deno.PermissionDescriptor;
+  /** What it is for, e.g. `read access to "./site"`. */
+  description: string;
+  /** The flag that grants it, e.g. `--allow-read=./site`. */
+  flag: string;
+}
+
+/** What the server needs: read on the root (and TLS files), net on the bind address. */
+export interface ServerAccess {
+  root: string;
+  hostname: string;
+  port: number;
+  readFiles?: readonly string[];
+}
+
+/** Lists the permissions the server needs for `access`. */
+export function listPermissionNeeds(access: ServerAccess): PermissionNeed[] {
+  const needs: PermissionNeed[] = [];
+  for (const path of [access.root, ...(access.readFiles ?? [])]) {
+    needs.push({
+      descriptor: { name: "read", path },
+      description: `read access to "${path}"`,
+      flag: `--allow-read=${path}`,
+    });
+  }
+  needs.push({
+    descriptor: { name: "net", host: `${access.hostname}:${access.port}` },
+    description: `network access to ${access.hostname}`,
+    flag: `--allow-net=${access.hostname}`,
+  });
+  return needs;
+}
+
+/** Returns the needs that are not granted, without ever prompting. */
+export async function findMissingPermissions(
+  needs: readonly PermissionNeed[],
+): Promise<PermissionNeed[]> {
+  const missing: PermissionNeed[] = [];
+  for (const need of needs) {
+    const status = await Deno.permissions.query(need.descriptor);
+    if (status.state !== "granted") missing.push(need);
+  }
+  return missing;
+}
+
+/** One line naming what is missing and the flags that grant it. */
+export function describeMissingPermissions(missing: readonly PermissionNeed[]): string {
+  const what = missing.map((need) => need.description).join(" and ");
+  const flags = missing.map((need) => need.flag).join(" ");
+  return `berth needs ${what}: run with ${flags}`;
+}
+
+/** True when env access is granted, so `BERTH_*` variables may be read. */
+export async function canReadEnv(): Promise<boolean> {
+  return (await Deno.permissions.query({ name: "env" })).state === "granted";
+}

@@ -1,0 +1,61 @@
+/**
+ * @module
+ * Response bodies read from an open file: the whole file through Deno's own
+ * resource stream (its fastest path), or one byte range read in bounded chunks
+ * so a range never pulls more than it sends.
+ */
+
+import type { OpenFile } from "../fs/types.ts";
+import type { ByteRange } from "../http/range.ts";
+
+/** Largest chunk a range stream reads at once. */
+const CHUNK_BYTES = 64 * 1024;
+
+/** Streams the whole file; the stream closes the file when it ends or is cancelled. */
+export function streamWholeFile(file: OpenFile): ReadableStream<Uint8Array> {
+  return file.readable;
+}
+
+/**
+ * Streams bytes `range.start..range.end` (inclusive) of `file`, then closes it.
+ * A client that goes away cancels the stream, which closes the file too.
+ */
+export function streamFileRange(file: OpenFile, range: ByteRange): ReadableStream<Uint8Array> {
+  let remaining = range.end - range.start + 1;
+  let closed = false;
+  const closeFile = () => {
+    if (closed) return;
+    closed = true;
+    file.close();
+  };
+  return new ReadableStream<Uint8Array>({
+    async start() {
+      try {
+        await file.seek(range.start, Deno.SeekMode.Start);
+      } catch (error) {
+        closeFile();
+        throw error;
+      }
+    },
+    async pull(controller) {
+      const buffer = new Uint8Array(Math.min(CHUNK_BYTES, remaining));
+      const read = await file.read(buffer);
+      if (read === null || read === 0) {
+        // The file shrank after it was stat'ed: end early; the transport
+        // cuts the response because Content-Length is not met.
+        closeFile();
+        controller.error(new Error("File ended before the requested range"));
+        return;
+      }
+      remaining -= read;
+      controller.enqueue(buffer.subarray(0, read));
+      if (remaining === 0) {
+        closeFile();
+        controller.close();
+      }
+    },
+    cancel() {
+      closeFile();
+    },
+  }, { highWaterMark: 0 });
+}
