@@ -8,7 +8,6 @@
 import {
   configure,
   dispose,
-  getJsonLinesFormatter,
   getStreamSink,
   type LogRecord,
   type Sink,
@@ -69,11 +68,31 @@ export async function shutdownLogging(): Promise<void> {
   await dispose();
 }
 
-const JSON_FORMATTER: TextFormatter = getJsonLinesFormatter({
-  categorySeparator: ".",
-  message: "rendered",
-  properties: "flatten",
-});
+/** JSON lines: timestamp, level, logger, the rendered message, then the properties flattened. */
+const JSON_FORMATTER: TextFormatter = (record) =>
+  JSON.stringify({
+    "@timestamp": new Date(record.timestamp).toISOString(),
+    level: record.level.toUpperCase(),
+    logger: record.category.join("."),
+    message: renderMessage(record),
+    ...record.properties,
+  }, replaceErrors) + "\n";
+
+/** Errors serialize as their name and message; their stacks stay out of JSON lines. */
+function replaceErrors(_key: string, value: unknown): unknown {
+  return value instanceof Error ? `${value.name}: ${value.message}` : value;
+}
+
+/** The message with its values inserted as plain text (strings without quotes). */
+function renderMessage(record: LogRecord): string {
+  return record.message.map((part) =>
+    typeof part === "string"
+      ? part
+      : part instanceof Error
+      ? `${part.name}: ${part.message}`
+      : JSON.stringify(part)
+  ).join("");
+}
 
 const LEVEL_LABELS: Record<string, string> = {
   trace: "TRACE",

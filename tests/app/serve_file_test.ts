@@ -4,7 +4,6 @@ import {
   createLargeBytes,
   createSharedFixtureTree,
   FIXTURE_CONTENT as C,
-  FIXTURE_NAMES as N,
   LARGE_FILE_SIZE,
 } from "../fixtures/tree.ts";
 

@@ -1,0 +1,359 @@
+/**
+ * @module
+ * Command-line parsing: argv → a {@linkcode CliCommand}. Values are checked
+ * against the settings schema here, so a bad flag fails with one line naming
+ * the flag, the value and what is allowed, and never with node's wording.
+ *
+ * `node:util` parseArgs tokenizes; strictness (unknown options, missing or
+ * stray values, extra positionals) is enforced on the tokens so every error
+ * has structured facts to report instead of a message to re-parse.
+ */
+
+import { parseArgs } from "node:util";
+import * as v from "valibot";
+import { CONFIG_EXIT_CODE, findClosestName, formatValue } from "../config/errors.ts";
+import {
+  describeAllowed,
+  describeSettings,
+  findSettingSchema,
+  HEADER_NAME_REGEXP,
+  HEADER_VALUE_REGEXP,
+  type SettingDoc,
+  type SettingsInput,
+} from "../config/schema.ts";
+
+/** Settings and the config file path given on the command line. */
+export interface CliValues {
+  /** Settings set by flags and the ROOT argument (only those given). */
+  settings: SettingsInput;
+  /** `--config FILE`, relative to the working directory. */
+  configPath?: string;
+}
+
+/** What the command line asks berth to do. */
+export type CliCommand =
+  | { kind: "serve"; values: CliValues }
+  | { kind: "check"; values: CliValues }
+  | { kind: "help"; topic?: string }
+  | { kind: "version" };
+
+/** A command-line option, as parsed and as shown in `--help`. */
+export interface CliOption {
+  /** Long name without the dashes, e.g. `log-format`. */
+  name: string;
+  /** One-letter alias without the dash. */
+  short?: string;
+  /** Whether the option takes a value. */
+  type: "string" | "boolean";
+  /** The setting it sets, as named by `describeSettings()`. */
+  setting?: string;
+  /** Placeholder for the value in help, e.g. `PORT`. */
+  valueName?: string;
+  /** Whether the option may be repeated to give several values. */
+  multiple?: boolean;
+  /** Whether the switch turns its (boolean) setting off. */
+  negate?: boolean;
+  /** Help text; settings without one use the schema's description. */
+  description?: string;
+}
+
+/** Subcommands recognised as the first positional argument. */
+export const SUBCOMMANDS: readonly string[] = ["check", "help"];
+
+/** Every option berth accepts, in help order. */
+export const CLI_OPTIONS: readonly CliOption[] = [
+  { name: "host", type: "string", setting: "host", valueName: "HOST" },
+  { name: "port", type: "string", setting: "port", valueName: "PORT" },
+  { name: "listing", type: "boolean", setting: "listing" },
+  { name: "dotfiles", type: "boolean", setting: "dotfiles" },
+  { name: "cors", type: "boolean", setting: "cors" },
+  {
+    name: "header",
+    type: "string",
+    setting: "headers",
+    valueName: '"NAME: VALUE"',
+    multiple: true,
+    description: "Add a header to every response; repeat for more",
+  },
+  { name: "cert", type: "string", setting: "cert", valueName: "FILE" },
+  { name: "key", type: "string", setting: "key", valueName: "FILE" },
+  {
+    name: "config",
+    type: "string",
+    valueName: "FILE",
+    description: "Read settings from FILE instead of ./berth.json or ./berth.jsonc",
+  },
+  { name: "log-format", type: "string", setting: "logFormat", valueName: "FORMAT" },
+  { name: "quiet", type: "boolean", setting: "quiet" },
+  {
+    name: "no-security-headers",
+    type: "boolean",
+    setting: "securityHeaders",
+    negate: true,
+    description: "Do not send nosniff, Referrer-Policy, X-Frame-Options and HSTS headers",
+  },
+  { name: "version", short: "V", type: "boolean", description: "Print the version and exit" },
+  { name: "help", short: "h", type: "boolean", description: "Print this help and exit" },
+];
+
+/** Help topics besides the general one. */
+const HELP_TOPICS: readonly string[] = ["check"];
+
+/** Header names that could reach an object prototype. */
+const RESERVED_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+const TRUE_WORDS: ReadonlySet<string> = new Set(["true", "1", "yes", "on"]);
+const FALSE_WORDS: ReadonlySet<string> = new Set(["false", "0", "no", "off"]);
+const DIGITS_REGEXP = /^[0-9]+$/;
+
+const OPTIONS_BY_NAME: ReadonlyMap<string, CliOption> = new Map(
+  CLI_OPTIONS.flatMap((option) =>
+    option.short === undefined
+      ? [[option.name, option]]
+      : [[option.name, option], [option.short, option]]
+  ),
+);
+
+/** A command-line mistake; the message is the one line shown to the user. */
+export class CliError extends Error {
+  /** Exit code the CLI should end with. */
+  readonly exitCode: number = CONFIG_EXIT_CODE;
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "CliError";
+  }
+}
+
+/**
+ * Parses the arguments after the program name (`Deno.args`).
+ *
+ * `berth [ROOT] [OPTIONS]` serves, `berth check [ROOT] [OPTIONS]` validates,
+ * `berth help [TOPIC]` and `--help`/`-h` print help, `--version`/`-V` the
+ * version. Use `berth -- check` to serve a directory named "check".
+ *
+ * @throws {CliError} naming the flag, the value and what is allowed.
+ */
+export function parseCli(argv: readonly string[]): CliCommand {
+  const tokens = tokenize(argv);
+
+  const positionals: string[] = [];
+  let subcommand: string | undefined;
+  let literal = false;
+  let wantsHelp = false;
+  let wantsVersion = false;
+  for (const token of tokens) {
+    if (token.kind === "option-terminator") {
+      literal = true;
+    } else if (token.kind === "positional") {
+      if (
+        !literal && subcommand === undefined && positionals.length === 0 &&
+        SUBCOMMANDS.includes(token.value)
+      ) {
+        subcommand = token.value;
+      } else {
+        positionals.push(token.value);
+      }
+    } else if (token.name === "help" || token.name === "h") {
+      wantsHelp = true;
+    } else if (token.name === "version" || token.name === "V") {
+      wantsVersion = true;
+    }
+  }
+
+  // --help and --version win over everything else, even a mistake elsewhere.
+  if (subcommand === "help") return parseHelpTopic(positionals);
+  if (wantsHelp) {
+    return subcommand === undefined ? { kind: "help" } : { kind: "help", topic: subcommand };
+  }
+  if (wantsVersion) return { kind: "version" };
+
+  const values = collectValues(tokens);
+  if (positionals.length > 1) {
+    throw new CliError(
+      `Unexpected argument ${formatValue(positionals[1])}: berth serves one root directory`,
+    );
+  }
+  if (positionals.length === 1) {
+    const root = positionals[0];
+    const schema = findSettingSchema("root");
+    if (schema !== undefined && !v.is(schema, root)) {
+      throw new CliError(
+        `Cannot parse the ROOT argument: ${formatValue(root)} is not ${describeAllowed(schema)}`,
+      );
+    }
+    values.settings.root = root;
+  }
+  return subcommand === "check" ? { kind: "check", values } : { kind: "serve", values };
+}
+
+/** The parseArgs tokens berth reads (node's `Token` type, spelled out). */
+type Token =
+  | {
+    kind: "option";
+    name: string;
+    rawName: string;
+    index: number;
+    value?: string;
+    inlineValue?: boolean;
+  }
+  | { kind: "positional"; index: number; value: string }
+  | { kind: "option-terminator"; index: number };
+
+function tokenize(argv: readonly string[]): Token[] {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const option of CLI_OPTIONS) {
+    options[option.name] = option.short === undefined
+      ? { type: option.type }
+      : { type: option.type, short: option.short };
+  }
+  try {
+    return parseArgs({
+      args: [...argv],
+      options,
+      strict: false,
+      allowPositionals: true,
+      tokens: true,
+    }).tokens as Token[];
+  } catch (error) {
+    // Non-strict parsing does not throw today; never show node's wording if it does.
+    throw new CliError(`Cannot parse the command line: run "berth --help" to see the options`, {
+      cause: error,
+    });
+  }
+}
+
+function parseHelpTopic(positionals: readonly string[]): CliCommand {
+  if (positionals.length === 0) return { kind: "help" };
+  const [topic, extra] = positionals;
+  if (extra !== undefined) {
+    throw new CliError(`Unexpected argument ${formatValue(extra)}: "berth help" takes one topic`);
+  }
+  if (!HELP_TOPICS.includes(topic)) {
+    throw new CliError(
+      `Unknown help topic ${formatValue(topic)}: topics are ${
+        HELP_TOPICS.map((t) => `"${t}"`).join(", ")
+      }`,
+    );
+  }
+  return { kind: "help", topic };
+}
+
+function collectValues(tokens: readonly Token[]): CliValues {
+  const docs = new Map(describeSettings().map((doc) => [doc.name, doc]));
+  const settings: Record<string, unknown> = {};
+  const values: CliValues = { settings: settings as SettingsInput };
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const option = OPTIONS_BY_NAME.get(token.name);
+    if (option === undefined) throw unknownOption(token.rawName);
+    const flag = `--${option.name}`;
+
+    if (option.type === "boolean") {
+      const on = parseSwitch(flag, token.value);
+      if (option.setting !== undefined) settings[option.setting] = option.negate ? !on : on;
+      continue;
+    }
+
+    const value = token.value;
+    // "--host --port 80": the next flag was taken as the value.
+    if (value === undefined || (!token.inlineValue && value.startsWith("--"))) {
+      throw new CliError(`Missing value for "${flag}"`);
+    }
+    if (option.name === "config") {
+      if (value === "") throw new CliError(`Cannot parse "${flag}": "" is not a file path`);
+      values.configPath = value;
+    } else if (option.name === "header") {
+      const [name, headerValue] = parseHeader(flag, value);
+      const headers = (settings.headers ??= {}) as Record<string, string>;
+      for (const existing of Object.keys(headers)) {
+        if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+      }
+      headers[name] = headerValue;
+    } else if (option.setting !== undefined) {
+      const doc = docs.get(option.setting);
+      if (doc !== undefined) settings[option.setting] = parseSettingValue(flag, value, doc);
+    }
+  }
+  return values;
+}
+
+function unknownOption(rawName: string): CliError {
+  // "--no-cors": switches take a value instead of having a negated twin.
+  const negated = OPTIONS_BY_NAME.get(rawName.replace(/^--no-/, ""));
+  if (rawName.startsWith("--no-") && negated?.type === "boolean" && negated.setting) {
+    return new CliError(`Unknown option ${formatValue(rawName)}: use "--${negated.name}=false"`);
+  }
+  const names = CLI_OPTIONS.map((option) => `--${option.name}`);
+  const guess = rawName.startsWith("--") ? findClosestName(rawName, names) : undefined;
+  return new CliError(
+    guess === undefined
+      ? `Unknown option ${formatValue(rawName)}: run "berth --help" to see the options`
+      : `Unknown option ${formatValue(rawName)}: did you mean "${guess}"?`,
+  );
+}
+
+/** A switch is on when given; `--listing=false` style values are accepted too. */
+function parseSwitch(flag: string, value: string | undefined): boolean {
+  if (value === undefined) return true;
+  const word = value.toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new CliError(
+    `Cannot parse "${flag}": ${
+      formatValue(value)
+    } is not true or false (the switch needs no value)`,
+  );
+}
+
+function parseSettingValue(flag: string, text: string, doc: SettingDoc): unknown {
+  let value: unknown = text;
+  if (doc.kind === "number") {
+    const range = doc.min !== undefined && doc.max !== undefined
+      ? `a number between ${doc.min} and ${doc.max}`
+      : doc.allowed;
+    // Digits only: Number() would accept " 80", "1e3", "0x50" and "".
+    if (!DIGITS_REGEXP.test(text)) {
+      throw new CliError(`Cannot parse "${flag}": ${formatValue(text)} is not ${range}`);
+    }
+    value = Number(text);
+    const schema = findSettingSchema(doc.name);
+    if (schema !== undefined && !v.is(schema, value)) {
+      throw new CliError(`Cannot parse "${flag}": ${formatValue(text)} is not ${range}`);
+    }
+    return value;
+  }
+  const schema = findSettingSchema(doc.name);
+  if (schema !== undefined && !v.is(schema, value)) {
+    throw new CliError(`Cannot parse "${flag}": ${formatValue(text)} is not ${doc.allowed}`);
+  }
+  return value;
+}
+
+/** Splits `Name: value`; the name must be a token, the value free of CR/LF/NUL. */
+function parseHeader(flag: string, text: string): [string, string] {
+  const colon = text.indexOf(":");
+  if (colon === -1) {
+    throw new CliError(`Cannot parse "${flag}": ${formatValue(text)} is not "Name: value"`);
+  }
+  const name = text.slice(0, colon);
+  const value = text.slice(colon + 1).trim();
+  if (!HEADER_NAME_REGEXP.test(name)) {
+    throw new CliError(
+      `Cannot parse "${flag}": ${
+        formatValue(name)
+      } is not a header name (letters, digits and !#$%&'*+-.^_\`|~, then ": value")`,
+    );
+  }
+  if (RESERVED_NAMES.has(name)) {
+    throw new CliError(`Cannot parse "${flag}": ${formatValue(name)} is a reserved name`);
+  }
+  if (!HEADER_VALUE_REGEXP.test(value)) {
+    throw new CliError(
+      `Cannot parse "${flag}": ${
+        formatValue(value)
+      } is not a header value without CR, LF or NUL characters`,
+    );
+  }
+  return [name, value];
+}

@@ -1,0 +1,19 @@
+/**
+ * @module
+ * Process exit codes, documented in the README so CI scripts can tell a usage
+ * mistake from a busy port or a missing Deno permission.
+ */
+
+/** Exit codes of the berth CLI. */
+export const EXIT_CODE = {
+  /** Normal stop (including SIGINT/SIGTERM). */
+  OK: 0,
+  /** Unexpected failure. */
+  FAILURE: 1,
+  /** Bad command line or configuration. */
+  USAGE: 2,
+  /** The address to listen on is already in use. */
+  ADDRESS_IN_USE: 3,
+  /** A Deno permission berth needs was not granted. */
+  PERMISSION: 4,
+} as const;

@@ -1,0 +1,624 @@
+/**
+ * @module
+ * Loads the effective settings from their sources, highest precedence first:
+ * command-line flags > `BERTH_*` environment variables > config file
+ * (`berth.json` / `berth.jsonc` in the working directory, or `--config FILE`)
+ * > defaults. Each source is validated on its own so an error names where the
+ * bad value came from; nested objects merge field by field.
+ *
+ * IO happens only through the injectable `readTextFile` and `fileExists`, so
+ * tests run without touching the disk or the real environment.
+ */
+
+import { dirname, resolve } from "node:path";
+import * as v from "valibot";
+import { ConfigError, findClosestName, formatValue } from "./errors.ts";
+import { parseJsonc } from "./jsonc.ts";
+import {
+  type AnySchema,
+  childSchema,
+  describeAllowed,
+  describeSettings,
+  ENV_PREFIX,
+  type SettingDoc,
+  type Settings,
+  SETTINGS_OBJECT_SCHEMA,
+  SETTINGS_SCHEMA,
+  type SettingsInput,
+} from "./schema.ts";
+
+/** File names looked for in the working directory, in order. */
+export const CONFIG_FILE_NAMES: readonly string[] = ["berth.json", "berth.jsonc"];
+
+/** The variable that names the config file, like `--config`. */
+export const CONFIG_ENV_NAME = `${ENV_PREFIX}CONFIG`;
+
+/** Where an effective setting came from. */
+export type SettingSource = "cli" | "env" | "file" | "default";
+
+/** Options for {@linkcode loadSettings}. */
+export interface LoadSettingsOptions {
+  /** Values from command-line flags (already parsed and typed). */
+  cli?: SettingsInput;
+  /** Config file given with `--config`; relative to `cwd`. */
+  configPath?: string;
+  /** Environment variables, or `undefined` when env access is not granted. */
+  env?: Readonly<Record<string, string>>;
+  /** Working directory: where config files are looked for and CLI/env paths start. */
+  cwd: string;
+  /** Reads a file as UTF-8 text. Defaults to `Deno.readTextFile`. */
+  readTextFile?: (path: string) => Promise<string>;
+  /** Whether a regular file exists. Defaults to `Deno.stat`. */
+  fileExists?: (path: string) => Promise<boolean>;
+}
+
+/** The result of {@linkcode loadSettings}. */
+export interface LoadedSettings {
+  /** The effective settings; path settings are absolute. */
+  settings: Settings;
+  /** Source of each setting, keyed like `describeSettings()` names. */
+  sources: Record<string, SettingSource>;
+  /** Absolute path of the config file read, or `null` if none was. */
+  configFile: string | null;
+  /** Things that work but deserve a second look (public bind, unknown variables…). */
+  warnings: string[];
+}
+
+/** Where a layer of values came from, for error messages. */
+type Origin =
+  | { source: "file"; display: string }
+  | { source: "env"; raw: ReadonlyMap<string, string> }
+  | { source: "cli" };
+
+/** Keys that could reach an object prototype; rejected in every source. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Every setting, computed once: the schema does not change at runtime. */
+const SETTING_DOCS: readonly SettingDoc[] = describeSettings();
+
+const TRUE_WORDS: ReadonlySet<string> = new Set(["true", "1", "yes", "on"]);
+const FALSE_WORDS: ReadonlySet<string> = new Set(["false", "0", "no", "off"]);
+const INTEGER_REGEXP = /^[+-]?[0-9]+$/;
+
+const LOOPBACK_HOST_REGEXP =
+  /^(?:localhost|127(?:\.[0-9]{1,3}){3}|::1|(?:0:){7}1|::ffff:127(?:\.[0-9]{1,3}){3})$/i;
+const WILDCARD_HOSTS: ReadonlySet<string> = new Set(["0.0.0.0", "::", "0:0:0:0:0:0:0:0"]);
+
+/**
+ * Loads, validates and merges the settings from every source.
+ *
+ * @throws {ConfigError} naming the source, field, value and what is allowed.
+ */
+export async function loadSettings(options: LoadSettingsOptions): Promise<LoadedSettings> {
+  const docs = SETTING_DOCS;
+  const warnings: string[] = [];
+  const cwd = options.cwd;
+
+  const envLayer = options.env === undefined
+    ? undefined
+    : readEnvSettings(options.env, { docs, warnings });
+  const file = await findConfigFile(options, {
+    envConfigPath: envLayer?.configPath,
+    warnings,
+  });
+
+  const layers: { source: SettingSource; values: Record<string, unknown> }[] = [];
+  if (file !== null) {
+    const origin: Origin = { source: "file", display: file.display };
+    const raw = parseJsonc(file.text, file.display);
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      throw new ConfigError(
+        `Invalid config in ${file.display}: ${formatValue(raw)} is not an object of settings`,
+      );
+    }
+    const values = validateLayer(raw as Record<string, unknown>, origin);
+    resolvePaths(values, { docs, baseDir: dirname(file.path) });
+    layers.push({ source: "file", values });
+  }
+  if (envLayer !== undefined) {
+    const values = validateLayer(envLayer.values, { source: "env", raw: envLayer.raw });
+    resolvePaths(values, { docs, baseDir: cwd });
+    layers.push({ source: "env", values });
+  }
+  if (options.cli !== undefined) {
+    const values = validateLayer(options.cli as Record<string, unknown>, { source: "cli" });
+    resolvePaths(values, { docs, baseDir: cwd });
+    layers.push({ source: "cli", values });
+  }
+
+  const { merged, sources } = mergeLayers(layers, docs);
+  const result = v.safeParse(SETTINGS_SCHEMA, merged);
+  if (!result.success) {
+    throw new ConfigError(formatRuleIssue(result.issues[0], { sources, file }));
+  }
+  const settings = result.output;
+  // Defaults such as root "." are relative to the working directory.
+  resolvePaths(settings as Record<string, unknown>, { docs, baseDir: cwd });
+
+  warnings.push(...collectWarnings(settings));
+  return { settings, sources, configFile: file?.path ?? null, warnings };
+}
+
+/**
+ * Lists the risky but valid choices in `settings`, one sentence each, for the
+ * startup log and `berth check`.
+ */
+export function collectWarnings(settings: Settings): string[] {
+  const warnings: string[] = [];
+  const publicBind = isPublicHost(settings.host);
+  if (WILDCARD_HOSTS.has(settings.host)) {
+    warnings.push(
+      `"host" is "${settings.host}": berth listens on every network interface, so other machines can read the served files`,
+    );
+  } else if (publicBind) {
+    warnings.push(
+      `"host" is "${settings.host}", not a loopback address: other machines on that network can read the served files`,
+    );
+  }
+  if (settings.listing && publicBind) {
+    warnings.push(
+      `"listing" is on with a public "host": anyone who can reach berth can browse every directory`,
+    );
+  }
+  if (settings.dotfiles) {
+    warnings.push(
+      `"dotfiles" is on: names starting with "." such as .git and .env are served`,
+    );
+  }
+  if (settings.key !== undefined && settings.cert === undefined) {
+    warnings.push(`"key" is set without "cert": TLS needs both, so berth serves plain HTTP`);
+  }
+  if (settings.cert !== undefined && settings.key === undefined) {
+    warnings.push(`"cert" is set without "key": TLS needs both, so berth serves plain HTTP`);
+  }
+  const headers = new Map(
+    Object.entries(settings.headers).map(([name, value]) => [name.toLowerCase(), value.trim()]),
+  );
+  const allowOrigin = settings.cors ? "*" : headers.get("access-control-allow-origin");
+  if (
+    allowOrigin === "*" &&
+    headers.get("access-control-allow-credentials")?.toLowerCase() === "true"
+  ) {
+    warnings.push(
+      `"Access-Control-Allow-Origin: *" with "Access-Control-Allow-Credentials: true": browsers reject credentialed requests to a wildcard origin; name the allowed origins instead`,
+    );
+  }
+  if (!settings.securityHeaders) {
+    warnings.push(
+      `"securityHeaders" is off: responses lack nosniff, Referrer-Policy and X-Frame-Options`,
+    );
+  }
+  if (/^(?:\/|[A-Za-z]:[\\/]?)$/.test(settings.root)) {
+    warnings.push(`"root" is "${settings.root}": the whole filesystem is served`);
+  }
+  return warnings;
+}
+
+/** Whether berth bound to `host` is reachable from other machines. */
+export function isPublicHost(host: string): boolean {
+  return !LOOPBACK_HOST_REGEXP.test(host);
+}
+
+/** Values read from `BERTH_*` variables, before validation. */
+interface EnvLayer {
+  values: Record<string, unknown>;
+  raw: Map<string, string>;
+  configPath?: string;
+}
+
+function readEnvSettings(
+  env: Readonly<Record<string, string>>,
+  options: { docs: readonly SettingDoc[]; warnings: string[] },
+): EnvLayer {
+  const values: Record<string, unknown> = {};
+  const raw = new Map<string, string>();
+  const known = new Set<string>([CONFIG_ENV_NAME]);
+  for (const doc of options.docs) {
+    if (doc.env === null) continue;
+    known.add(doc.env);
+    const text = env[doc.env];
+    // Empty counts as unset: `FOO=${FOO}` in compose files yields "".
+    if (text === undefined || text === "") continue;
+    raw.set(doc.name, text);
+    setPath(values, doc.name, parseEnvValue(text, doc));
+  }
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith(ENV_PREFIX) || known.has(name)) continue;
+    const guess = findClosestName(name, known);
+    options.warnings.push(
+      `Ignoring unknown environment variable "${name}"${
+        guess === undefined ? "" : ` (did you mean "${guess}"?)`
+      }`,
+    );
+  }
+  const configPath = env[CONFIG_ENV_NAME];
+  return { values, raw, configPath: configPath === "" ? undefined : configPath };
+}
+
+function parseEnvValue(text: string, doc: SettingDoc): unknown {
+  const fail = (): never => {
+    throw new ConfigError(
+      `Invalid environment variable "${doc.env}": ${formatValue(text)} is not ${doc.allowed}`,
+    );
+  };
+  switch (doc.kind) {
+    case "boolean": {
+      const word = text.trim().toLowerCase();
+      if (TRUE_WORDS.has(word)) return true;
+      if (FALSE_WORDS.has(word)) return false;
+      throw new ConfigError(
+        `Invalid environment variable "${doc.env}": ${
+          formatValue(text)
+        } is not a boolean (true, false, 1, 0, yes or no)`,
+      );
+    }
+    case "number": {
+      const trimmed = text.trim();
+      return INTEGER_REGEXP.test(trimmed) ? Number(trimmed) : fail();
+    }
+    case "list":
+      return text.split(",").map((item) => item.trim()).filter((item) => item !== "");
+    case "enum":
+      return text.trim();
+    default:
+      return text;
+  }
+}
+
+/** The config file chosen, with its text. */
+interface ConfigFile {
+  path: string;
+  display: string;
+  text: string;
+}
+
+async function findConfigFile(
+  options: LoadSettingsOptions,
+  context: { envConfigPath?: string; warnings: string[] },
+): Promise<ConfigFile | null> {
+  const readTextFile = options.readTextFile ?? readTextFileWithDeno;
+  const fileExists = options.fileExists ?? fileExistsWithDeno;
+  const explicit = options.configPath ?? context.envConfigPath;
+  if (explicit !== undefined) {
+    const what = options.configPath !== undefined ? `"--config"` : `"${CONFIG_ENV_NAME}"`;
+    if (explicit === "") throw new ConfigError(`Invalid ${what}: "" is not a file path`);
+    const path = resolve(options.cwd, explicit);
+    try {
+      return { path, display: explicit, text: await readTextFile(path) };
+    } catch (error) {
+      throw new ConfigError(
+        `Cannot read config file "${explicit}" (from ${what}): ${describeReadError(error, path)}`,
+        { cause: error },
+      );
+    }
+  }
+  let found: ConfigFile | null = null;
+  for (const name of CONFIG_FILE_NAMES) {
+    const path = resolve(options.cwd, name);
+    if (!await existsOrFalse(fileExists, path)) continue;
+    if (found !== null) {
+      context.warnings.push(`Found both ${found.display} and ${name}: using ${found.display}`);
+      break;
+    }
+    try {
+      found = { path, display: name, text: await readTextFile(path) };
+    } catch (error) {
+      // SECURITY: without read permission a config file is as good as absent;
+      // berth must not ask for more access than the user granted.
+      if (isAccessError(error) || error instanceof Deno.errors.NotFound) continue;
+      throw new ConfigError(
+        `Cannot read config file "${name}": ${describeReadError(error, path)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  return found;
+}
+
+async function existsOrFalse(
+  fileExists: (path: string) => Promise<boolean>,
+  path: string,
+): Promise<boolean> {
+  try {
+    return await fileExists(path);
+  } catch (error) {
+    if (isAccessError(error) || error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+async function readTextFileWithDeno(path: string): Promise<string> {
+  return await Deno.readTextFile(path);
+}
+
+async function fileExistsWithDeno(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || isAccessError(error)) return false;
+    throw error;
+  }
+}
+
+function isAccessError(error: unknown): boolean {
+  return error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
+}
+
+function describeReadError(error: unknown, path: string): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.NotCapable) {
+    return `read access not granted, run with --allow-read=${path}`;
+  }
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
+  if (error instanceof Error) return error.message.split("\n")[0];
+  return String(error);
+}
+
+/**
+ * Validates one source's values with the per-field schema and returns only
+ * the values it set (no defaults), so layers can be merged.
+ */
+function validateLayer(values: Record<string, unknown>, origin: Origin): Record<string, unknown> {
+  const reserved = findReservedKey(values, []);
+  if (reserved !== undefined) {
+    const key = reserved.at(-1) ?? "";
+    throw new ConfigError(
+      `${
+        describeField(reserved.join("."), origin)
+      }: "${key}" is a reserved name, not allowed as a key`,
+    );
+  }
+  const misplaced = findArrayForObject(values, SETTINGS_OBJECT_SCHEMA as AnySchema, []);
+  if (misplaced !== undefined) {
+    const { path, value, schema } = misplaced;
+    throw new ConfigError(
+      `${describeField(formatPath(path), origin)}: ${formatValue(value)} is not ${
+        describeAllowed(schema)
+      }`,
+    );
+  }
+  const result = v.safeParse(SETTINGS_OBJECT_SCHEMA, values);
+  if (!result.success) {
+    // One bad value can fail several checks (Infinity: integer and maximum).
+    const more = new Set(result.issues.map((issue) => v.getDotPath(issue))).size - 1;
+    const suffix = more > 0 ? ` (and ${more} more problem${more === 1 ? "" : "s"})` : "";
+    throw new ConfigError(formatFieldIssue(result.issues[0], origin) + suffix);
+  }
+  return stripUndefined(values);
+}
+
+/** Finds a prototype-reaching key anywhere in `value`; returns its path. */
+function findReservedKey(value: unknown, path: string[]): string[] | undefined {
+  if (value === null || typeof value !== "object" || path.length > 100) return undefined;
+  for (const key of Object.keys(value)) {
+    if (RESERVED_KEYS.has(key)) return [...path, key];
+    const found = findReservedKey((value as Record<string, unknown>)[key], [...path, key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Finds an array where the schema wants an object. valibot's object and
+ * record schemas accept arrays (they are objects), which would turn
+ * `"headers": []` into `{}` without a word.
+ */
+function findArrayForObject(
+  value: unknown,
+  schema: AnySchema,
+  path: string[],
+): { path: string[]; value: unknown; schema: AnySchema } | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  let node = schema;
+  while (node.type === "optional" && node.wrapped !== undefined) node = node.wrapped;
+  if (node.type !== "strict_object" && node.type !== "object" && node.type !== "record") {
+    return undefined;
+  }
+  if (Array.isArray(value)) return { path, value, schema };
+  if (node.entries === undefined) return undefined;
+  for (const [key, child] of Object.entries(node.entries)) {
+    if (!Object.hasOwn(value, key)) continue;
+    const found = findArrayForObject((value as Record<string, unknown>)[key], child, [
+      ...path,
+      key,
+    ]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function stripUndefined(values: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    copy[key] = value !== null && typeof value === "object" && !Array.isArray(value)
+      ? stripUndefined(value as Record<string, unknown>)
+      : value;
+  }
+  return copy;
+}
+
+/** Turns the first per-field valibot issue into the one-line message. */
+function formatFieldIssue(issue: v.BaseIssue<unknown>, origin: Origin): string {
+  const items = issue.path ?? [];
+  const keys = items.map((item) => item.key as string | number);
+  const last = items.at(-1);
+
+  if (issue.type === "strict_object" && last?.origin === "key") {
+    const parentKeys = keys.slice(0, -1);
+    let parent: AnySchema | undefined = SETTINGS_OBJECT_SCHEMA as AnySchema;
+    for (const key of parentKeys) parent = parent && childSchema(parent, key);
+    const allowedKeys = Object.keys(unwrapEntries(parent));
+    const name = formatPath(keys);
+    const guess = findClosestName(String(last.key), allowedKeys);
+    const hint = guess !== undefined
+      ? `did you mean "${formatPath([...parentKeys, guess])}"?`
+      : parentKeys.length === 0
+      ? `allowed keys are ${allowedKeys.join(", ")}`
+      : `allowed keys in "${formatPath(parentKeys)}" are ${allowedKeys.join(", ")}`;
+    const where = origin.source === "file" ? ` in ${origin.display}` : "";
+    const what = origin.source === "file" ? "config key" : "setting";
+    return `Unknown ${what} "${name}"${where}: ${hint}`;
+  }
+
+  // Walk the schema along the issue path to learn what the failing part allows.
+  let schema: AnySchema | undefined = SETTINGS_OBJECT_SCHEMA as AnySchema;
+  for (const item of items) {
+    schema = schema && childSchema(schema, item.key as string | number, {
+      recordKey: item.origin === "key",
+    });
+  }
+  const allowed = schema === undefined ? "valid here" : describeAllowed(schema);
+  // A bad record key is reported against the record, with the key as the value.
+  const fieldKeys = last?.origin === "key" ? keys.slice(0, -1) : keys;
+  const fieldName = formatPath(fieldKeys);
+  if (origin.source === "env") {
+    const settingName = findSettingName(fieldKeys, origin.raw);
+    const text = settingName === undefined ? undefined : origin.raw.get(settingName);
+    // A bad item of a list variable: quote the item and the whole value.
+    const value = text === undefined
+      ? formatValue(issue.input)
+      : settingName === formatPath(fieldKeys)
+      ? formatValue(text)
+      : `${formatValue(issue.input)} (in ${formatValue(text)})`;
+    return `${describeField(settingName ?? fieldName, origin)}: ${value} is not ${allowed}`;
+  }
+  return `${describeField(fieldName, origin)}: ${formatValue(issue.input)} is not ${allowed}`;
+}
+
+/** Formats a cross-field rule failure with where the blamed field was set. */
+function formatRuleIssue(
+  issue: v.BaseIssue<unknown>,
+  context: { sources: Record<string, SettingSource>; file: ConfigFile | null },
+): string {
+  const field = issue.path?.[0]?.key;
+  if (typeof field !== "string") return `Invalid settings: ${issue.message}`;
+  const source = context.sources[field];
+  const where = source === "file"
+    ? `"${field}" is set in ${context.file?.display}`
+    : source === "env"
+    ? `"${field}" is set by "${toEnvNameOfSetting(field)}"`
+    : source === "cli"
+    ? `"${field}" is set on the command line`
+    : `"${field}" is a default`;
+  return `Invalid settings: ${issue.message} (${where})`;
+}
+
+function describeField(name: string, origin: Origin): string {
+  switch (origin.source) {
+    case "file":
+      return `Invalid config "${name}" in ${origin.display}`;
+    case "env":
+      return `Invalid environment variable "${toEnvNameOfSetting(name)}"`;
+    case "cli":
+      return `Invalid command-line value for "${name}"`;
+  }
+}
+
+function toEnvNameOfSetting(name: string): string {
+  return SETTING_DOCS.find((doc) => doc.name === name)?.env ?? name;
+}
+
+/** The longest prefix of `keys` that names a setting read from the environment. */
+function findSettingName(
+  keys: readonly (string | number)[],
+  raw: ReadonlyMap<string, string>,
+): string | undefined {
+  for (let end = keys.length; end > 0; end--) {
+    const name = keys.slice(0, end).join(".");
+    if (raw.has(name)) return name;
+  }
+  return undefined;
+}
+
+/** `["index", 1]` → `index[1]`; `["limits", "maxUrlLength"]` → `limits.maxUrlLength`. */
+function formatPath(keys: readonly (string | number)[]): string {
+  let text = "";
+  for (const key of keys) {
+    text += typeof key === "number" ? `[${key}]` : text === "" ? key : `.${key}`;
+  }
+  return text;
+}
+
+function unwrapEntries(schema: AnySchema | undefined): Readonly<Record<string, AnySchema>> {
+  let node = schema;
+  while (node?.type === "optional" && node.wrapped !== undefined) node = node.wrapped;
+  return node?.entries ?? {};
+}
+
+/** Makes the path settings of one layer absolute, relative to `baseDir`. */
+function resolvePaths(
+  values: Record<string, unknown>,
+  options: { docs: readonly SettingDoc[]; baseDir: string },
+): void {
+  for (const doc of options.docs) {
+    if (!doc.path) continue;
+    const value = getPath(values, doc.name);
+    if (typeof value === "string" && value !== "") {
+      setPath(values, doc.name, resolve(options.baseDir, value));
+    }
+  }
+}
+
+/** Merges layers (lowest precedence first) setting by setting. */
+function mergeLayers(
+  layers: readonly { source: SettingSource; values: Record<string, unknown> }[],
+  docs: readonly SettingDoc[],
+): { merged: Record<string, unknown>; sources: Record<string, SettingSource> } {
+  const merged: Record<string, unknown> = {};
+  const sources: Record<string, SettingSource> = {};
+  for (const doc of docs) sources[doc.name] = "default";
+  for (const layer of layers) {
+    for (const doc of docs) {
+      const value = getPath(layer.values, doc.name);
+      if (value === undefined) continue;
+      sources[doc.name] = layer.source;
+      if (doc.kind === "map") {
+        setPath(merged, doc.name, mergeRecord(getPath(merged, doc.name), value));
+      } else {
+        setPath(merged, doc.name, value);
+      }
+    }
+  }
+  return { merged, sources };
+}
+
+/** Merges header-like records; a later name replaces an earlier one in any case. */
+function mergeRecord(base: unknown, next: unknown): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  const add = (record: unknown) => {
+    if (record === null || typeof record !== "object") return;
+    for (const [key, value] of Object.entries(record)) {
+      for (const existing of Object.keys(result)) {
+        if (existing.toLowerCase() === key.toLowerCase()) delete result[existing];
+      }
+      result[key] = value;
+    }
+  };
+  add(base);
+  add(next);
+  return result;
+}
+
+function getPath(values: Record<string, unknown>, name: string): unknown {
+  let node: unknown = values;
+  for (const part of name.split(".")) {
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, part)) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+function setPath(values: Record<string, unknown>, name: string, value: unknown): void {
+  const parts = name.split(".");
+  let node = values;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (next === null || typeof next !== "object") node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+}

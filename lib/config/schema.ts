@@ -1,0 +1,521 @@
+/**
+ * @module
+ * The settings schema: the single source of option names, types, defaults
+ * and docs. The CLI help, the README tables, `BERTH_*` variable names and the
+ * config file validation are all derived from {@linkcode SETTINGS_SCHEMA}.
+ *
+ * To add a setting, add one entry to `SETTINGS_ENTRIES` with a description
+ * (and `v.metadata({ path: true })` if it names a file that should be resolved
+ * relative to the config file). Everything else follows.
+ */
+
+import * as v from "valibot";
+
+/** An HTTP field name (RFC 9110 §5.1: a token). */
+export const HEADER_NAME_REGEXP = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** An HTTP field value berth accepts: no CR, LF or NUL (RFC 9110 §5.5). */
+export const HEADER_VALUE_REGEXP = /^[^\r\n\0]*$/;
+/** Whole names (any case) whose values are never printed. */
+const SECRET_WORD_REGEXP =
+  /^(?:key|secret|password|passphrase|token|authorization|proxy-authorization|cookie|set-cookie)s?$/i;
+/** Name endings that mark a secret: `jwtSecret`, `api_key`, `X-Api-Key`. */
+const SECRET_SUFFIX_REGEXP =
+  /(?:[a-z0-9](?:Key|Secret|Password|Passphrase|Token)|[_-](?:[Kk]ey|[Ss]ecret|[Pp]assword|[Pp]assphrase|[Tt]oken))s?$/;
+
+/** Prefix of every environment variable berth reads. */
+export const ENV_PREFIX = "BERTH_";
+
+/** Allowed host names: letters, digits and the punctuation of IPv4/IPv6 literals. */
+const HOST_REGEXP = /^[A-Za-z0-9._:%-]+$/;
+/** An index file name: one path segment. */
+const FILE_NAME_REGEXP = /^(?!\.\.?$)[^/\\\0]+$/;
+/** A path below the root: no leading slash, no `..` segment, no NUL. */
+const ROOT_RELATIVE_REGEXP = /^(?![/\\])(?!.*(?:^|[/\\])\.\.(?:[/\\]|$))[^\0]*$/;
+
+/** Largest timer delay that `setTimeout` honours (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Extra facts about a setting, attached with `v.metadata`. */
+export interface SettingMeta {
+  /** A file path: resolved against the config file's directory, or the cwd. */
+  path?: boolean;
+  /** Never print the value (also implied by a secret-looking name). */
+  secret?: boolean;
+  /** Phrase for error messages, completing "<value> is not …". */
+  allowed?: string;
+}
+
+const NON_EMPTY_STRING = v.pipe(v.string(), v.nonEmpty());
+const HEADER_VALUE = v.pipe(
+  v.string(),
+  v.regex(HEADER_VALUE_REGEXP),
+  v.metadata({ allowed: "a header value without CR, LF or NUL characters" }),
+);
+
+function integerBetween(min: number, max: number) {
+  return v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+}
+
+/**
+ * Every setting, with its default and a description written for `--help` and
+ * the README. Keys are the config file keys; nested objects merge field by
+ * field across sources.
+ */
+const SETTINGS_ENTRIES = {
+  root: v.pipe(
+    v.optional(NON_EMPTY_STRING, "."),
+    v.description("Directory to serve"),
+    v.metadata({ path: true, allowed: "a directory path" }),
+  ),
+  host: v.pipe(
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(HOST_REGEXP),
+        v.maxLength(253),
+        v.metadata({ allowed: "a host name or IP address (IPv6 without brackets)" }),
+      ),
+      "127.0.0.1",
+    ),
+    v.description("Address to listen on; 0.0.0.0 or :: makes berth reachable from other machines"),
+  ),
+  port: v.pipe(
+    v.optional(integerBetween(0, 65535), 8000),
+    v.description("Port to listen on; 0 picks a free port"),
+  ),
+  listing: v.pipe(
+    v.optional(v.boolean(), false),
+    v.description("List the contents of directories that have no index file"),
+  ),
+  dotfiles: v.pipe(
+    v.optional(v.boolean(), false),
+    v.description('Serve files and directories whose names start with "." (.well-known always is)'),
+  ),
+  cors: v.pipe(
+    v.optional(v.boolean(), false),
+    v.description("Allow cross-origin requests from any origin (Access-Control-Allow-Origin: *)"),
+  ),
+  headers: v.pipe(
+    v.optional(
+      v.record(
+        v.pipe(
+          v.string(),
+          v.regex(HEADER_NAME_REGEXP),
+          v.metadata({ allowed: "a header name (letters, digits and !#$%&'*+-.^_`|~)" }),
+        ),
+        HEADER_VALUE,
+      ),
+      {},
+    ),
+    v.description("Extra headers added to every response"),
+    v.metadata({ allowed: "an object of header names to string values" }),
+  ),
+  cert: v.pipe(
+    v.optional(NON_EMPTY_STRING),
+    v.description("TLS certificate chain (PEM file); needs key"),
+    v.metadata({ path: true, allowed: "a file path" }),
+  ),
+  key: v.pipe(
+    v.optional(NON_EMPTY_STRING),
+    v.description("TLS private key (PEM file); needs cert"),
+    v.metadata({ path: true, allowed: "a file path" }),
+  ),
+  logFormat: v.pipe(
+    v.optional(v.picklist(["pretty", "json", "auto"]), "auto"),
+    v.description("Access log format; auto is pretty on a terminal and JSON lines otherwise"),
+  ),
+  quiet: v.pipe(
+    v.optional(v.boolean(), false),
+    v.description("Turn off the access log"),
+  ),
+  cacheControl: v.pipe(
+    v.optional(
+      v.strictObject({
+        default: v.pipe(
+          v.optional(v.pipe(NON_EMPTY_STRING, v.regex(HEADER_VALUE_REGEXP)), "no-cache"),
+          v.description("Cache-Control for files without a content hash in their name"),
+          v.metadata({ allowed: "a non-empty header value" }),
+        ),
+        immutable: v.pipe(
+          v.optional(
+            v.pipe(NON_EMPTY_STRING, v.regex(HEADER_VALUE_REGEXP)),
+            "public, max-age=31536000, immutable",
+          ),
+          v.description("Cache-Control for hashed asset names such as app.3f9a1c2b.js"),
+          v.metadata({ allowed: "a non-empty header value" }),
+        ),
+      }),
+      {},
+    ),
+    v.description("Cache-Control header values"),
+  ),
+  securityHeaders: v.pipe(
+    v.optional(v.boolean(), true),
+    v.description(
+      "Send nosniff, Referrer-Policy and X-Frame-Options headers (and HSTS under TLS)",
+    ),
+  ),
+  index: v.pipe(
+    v.optional(
+      v.array(
+        v.pipe(
+          v.string(),
+          v.regex(FILE_NAME_REGEXP),
+          v.metadata({ allowed: "a file name without slashes" }),
+        ),
+      ),
+      ["index.html"],
+    ),
+    v.description("File names tried, in order, when a directory is requested"),
+    v.metadata({ allowed: "a list of file names without slashes" }),
+  ),
+  notFoundPage: v.pipe(
+    v.optional(v.pipe(v.string(), v.regex(ROOT_RELATIVE_REGEXP)), "404.html"),
+    v.description('Page sent with 404 responses, relative to root, if it exists ("" turns it off)'),
+    v.metadata({ allowed: 'a path inside root without ".." segments' }),
+  ),
+  shutdownTimeoutMs: v.pipe(
+    v.optional(integerBetween(0, MAX_TIMER_MS), 5000),
+    v.description("Milliseconds to let open requests finish on SIGINT or SIGTERM"),
+  ),
+  limits: v.pipe(
+    v.optional(
+      v.strictObject({
+        maxUrlLength: v.pipe(
+          v.optional(integerBetween(64, 1_048_576), 8192),
+          v.description("Longest request URL accepted, in bytes (414 above it)"),
+        ),
+        maxHeaderBytes: v.pipe(
+          v.optional(integerBetween(1024, 1_048_576), 16384),
+          v.description("Largest total size of the request headers, in bytes (431 above it)"),
+        ),
+        maxHeaderCount: v.pipe(
+          v.optional(integerBetween(8, 10_000), 100),
+          v.description("Most request header fields accepted (431 above it)"),
+        ),
+        requestTimeoutMs: v.pipe(
+          v.optional(integerBetween(100, MAX_TIMER_MS), 30000),
+          v.description("Milliseconds allowed to receive a request (408 after it)"),
+        ),
+      }),
+      {},
+    ),
+    v.description("Request limits"),
+  ),
+};
+
+/** Checks that involve more than one setting; each names the field it blames. */
+const SETTINGS_RULES: readonly SettingsRule[] = [
+  {
+    field: "cert",
+    validate: (settings) =>
+      settings.cert !== undefined && settings.key === undefined
+        ? '"cert" is set but "key" is not: TLS needs both the certificate and its private key'
+        : undefined,
+  },
+  {
+    field: "key",
+    validate: (settings) =>
+      settings.key !== undefined && settings.cert === undefined
+        ? '"key" is set but "cert" is not: TLS needs both the certificate and its private key'
+        : undefined,
+  },
+];
+
+/** A cross-field check run after every field is valid on its own. */
+export interface SettingsRule {
+  /** The setting to blame in the message (its source is reported). */
+  field: string;
+  /** Returns the problem, or `undefined` when the settings are fine. */
+  validate(settings: v.InferOutput<typeof SETTINGS_OBJECT_SCHEMA>): string | undefined;
+}
+
+/**
+ * The settings object with per-field validation only. Used to validate each
+ * source (file, env, CLI) on its own before they are merged.
+ */
+export const SETTINGS_OBJECT_SCHEMA = v.strictObject(SETTINGS_ENTRIES);
+
+/** The full settings schema: every field plus the cross-field rules. */
+export const SETTINGS_SCHEMA = v.pipe(
+  SETTINGS_OBJECT_SCHEMA,
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const settings = dataset.value;
+    for (const rule of SETTINGS_RULES) {
+      const message = rule.validate(settings);
+      if (message === undefined) continue;
+      addIssue({
+        message,
+        path: [{
+          type: "object",
+          origin: "value",
+          input: settings,
+          key: rule.field,
+          value: (settings as Record<string, unknown>)[rule.field],
+        }],
+      });
+    }
+  }),
+);
+
+/** The effective settings berth runs with. */
+export type Settings = v.InferOutput<typeof SETTINGS_SCHEMA>;
+
+/** Settings as a source gives them: every field optional, nested ones too. */
+export type SettingsInput = v.InferInput<typeof SETTINGS_OBJECT_SCHEMA>;
+
+/** How a setting is parsed from text (environment variables). */
+export type SettingKind = "string" | "boolean" | "number" | "enum" | "list" | "map";
+
+/** Documentation of one setting, for help text, README and `berth check`. */
+export interface SettingDoc {
+  /** Config file key; nested settings use dots, e.g. `limits.maxUrlLength`. */
+  name: string;
+  /** Human-readable type, e.g. `integer 0..65535` or `"pretty" | "json"`. */
+  type: string;
+  /** How the value is read from an environment variable. */
+  kind: SettingKind;
+  /** Default value, or `undefined` when the setting is unset by default. */
+  default: unknown;
+  /** One-line description. */
+  description: string;
+  /** Phrase completing "<value> is not …" in error messages. */
+  allowed: string;
+  /** The `BERTH_*` variable that sets it, or `null` if none does. */
+  env: string | null;
+  /** Whether the value is a file path (resolved against the config file). */
+  path: boolean;
+  /** Whether the value must never be printed. */
+  secret: boolean;
+  /** Smallest allowed number, for number settings with a minimum. */
+  min?: number;
+  /** Largest allowed number, for number settings with a maximum. */
+  max?: number;
+}
+
+/** The defaults, i.e. the settings when no source sets anything. */
+export const DEFAULT_SETTINGS: Readonly<Settings> = deepFreeze(v.parse(SETTINGS_SCHEMA, {}));
+
+/** Lists every setting (nested objects flattened to dotted names) for docs. */
+export function describeSettings(): SettingDoc[] {
+  const docs: SettingDoc[] = [];
+  for (const [name, schema] of Object.entries(SETTINGS_ENTRIES)) {
+    const node = unwrap(schema as AnySchema);
+    if (node.type === "strict_object" && node.entries !== undefined) {
+      for (const [childName, child] of Object.entries(node.entries)) {
+        docs.push(describeSetting(`${name}.${childName}`, child));
+      }
+    } else {
+      docs.push(describeSetting(name, schema as AnySchema));
+    }
+  }
+  return docs;
+}
+
+/** Finds the schema of a setting by its dotted name, e.g. `limits.maxUrlLength`. */
+export function findSettingSchema(name: string): v.GenericSchema | undefined {
+  let node: AnySchema | undefined = SETTINGS_OBJECT_SCHEMA as AnySchema;
+  for (const part of name.split(".")) {
+    node = childSchema(node, part);
+    if (node === undefined) return undefined;
+  }
+  return node as v.GenericSchema;
+}
+
+/**
+ * Returns the schema one step below `schema` along an object key, array index
+ * or record entry (its key schema with `{ recordKey: true }`, else its value's).
+ */
+export function childSchema(
+  schema: v.GenericSchema | AnySchema,
+  key: string | number,
+  options: { recordKey?: boolean } = {},
+): AnySchema | undefined {
+  const node = unwrap(schema as AnySchema);
+  if (node.type === "strict_object" || node.type === "object") {
+    return typeof key === "string" && Object.hasOwn(node.entries ?? {}, key)
+      ? node.entries?.[key]
+      : undefined;
+  }
+  if (node.type === "record") return options.recordKey ? node.key : node.value;
+  if (node.type === "array") return node.item;
+  return undefined;
+}
+
+/**
+ * Describes what a schema accepts, as the end of "<value> is not …":
+ * `an integer between 0 and 65535`, `"pretty", "json" or "auto"`.
+ */
+export function describeAllowed(schema: v.GenericSchema | AnySchema): string {
+  const outer = schema as AnySchema;
+  const allowed = metadataOf(outer).allowed;
+  if (allowed !== undefined) return allowed;
+  const node = unwrap(outer);
+  if (node !== outer) return describeAllowed(node);
+  const actions = node.pipe ?? [];
+  switch (node.type) {
+    case "string":
+      return actions.some((a) => a.type === "non_empty") ? "a non-empty string" : "a string";
+    case "boolean":
+      return "true or false";
+    case "number": {
+      const { integer, min, max } = numberBounds(node);
+      const noun = integer ? "an integer" : "a number";
+      if (min !== undefined && max !== undefined) return `${noun} between ${min} and ${max}`;
+      if (min !== undefined) return `${noun} of at least ${min}`;
+      if (max !== undefined) return `${noun} of at most ${max}`;
+      return noun;
+    }
+    case "picklist":
+      return joinOr((node.options ?? []).map((option) => JSON.stringify(option)));
+    case "strict_object":
+    case "object":
+      return `an object with the keys ${joinOr(Object.keys(node.entries ?? {}), "and")}`;
+    case "array":
+      return "a list";
+    case "record":
+      return "an object";
+    default:
+      return `a valid ${node.type}`;
+  }
+}
+
+/**
+ * Whether a setting (or header) with this name holds a secret: `key`,
+ * `jwtSecret`, `users.password`, `X-Api-Key`, `Authorization`, `Cookie`.
+ */
+export function isSecretName(name: string): boolean {
+  const last = name.split(".").at(-1) ?? name;
+  return SECRET_WORD_REGEXP.test(last) || SECRET_SUFFIX_REGEXP.test(last);
+}
+
+/** The environment variable for a setting: `limits.maxUrlLength` → `BERTH_LIMITS_MAX_URL_LENGTH`. */
+export function toEnvName(name: string): string {
+  return ENV_PREFIX + name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replaceAll(".", "_")
+    .toUpperCase();
+}
+
+/** The loose view of a valibot schema that introspection needs. */
+export interface AnySchema {
+  readonly type: string;
+  readonly kind?: string;
+  readonly pipe?: readonly { readonly type: string; readonly requirement?: unknown }[];
+  readonly wrapped?: AnySchema;
+  readonly default?: unknown;
+  readonly entries?: Readonly<Record<string, AnySchema>>;
+  readonly item?: AnySchema;
+  readonly key?: AnySchema;
+  readonly value?: AnySchema;
+  readonly options?: readonly unknown[];
+}
+
+function describeSetting(name: string, schema: AnySchema): SettingDoc {
+  const meta = metadataOf(schema);
+  const node = unwrap(schema);
+  const kind = kindOf(node);
+  const isPath = meta.path === true;
+  return {
+    name,
+    type: isPath ? "path" : describeType(node),
+    kind,
+    default: schema.type === "optional" || schema.wrapped !== undefined
+      ? v.getDefault(schema as v.GenericSchema)
+      : undefined,
+    description: v.getDescription(schema as v.GenericSchema) ?? "",
+    allowed: describeAllowed(schema),
+    env: kind === "map" ? null : toEnvName(name),
+    path: isPath,
+    secret: meta.secret === true || isSecretName(name),
+    ...(kind === "number" ? pickBounds(numberBounds(node)) : {}),
+  };
+}
+
+function kindOf(node: AnySchema): SettingKind {
+  switch (node.type) {
+    case "boolean":
+      return "boolean";
+    case "number":
+      return "number";
+    case "picklist":
+      return "enum";
+    case "array":
+      return "list";
+    case "record":
+    case "object":
+    case "strict_object":
+      return "map";
+    default:
+      return "string";
+  }
+}
+
+function describeType(node: AnySchema): string {
+  switch (node.type) {
+    case "number": {
+      const { integer, min, max } = numberBounds(node);
+      const noun = integer ? "integer" : "number";
+      if (min !== undefined && max !== undefined) return `${noun} ${min}..${max}`;
+      if (min !== undefined) return `${noun} >= ${min}`;
+      return noun;
+    }
+    case "picklist":
+      return (node.options ?? []).map((option) => JSON.stringify(option)).join(" | ");
+    case "array":
+      return `${node.item === undefined ? "unknown" : describeType(unwrap(node.item))}[]`;
+    case "record":
+      return `object of ${node.value === undefined ? "unknown" : describeType(node.value)}`;
+    case "strict_object":
+      return "object";
+    default:
+      return node.type;
+  }
+}
+
+function numberBounds(node: AnySchema): { integer: boolean; min?: number; max?: number } {
+  const actions = node.pipe ?? [];
+  const integer = actions.some((a) => a.type === "integer");
+  const min = actions.find((a) => a.type === "min_value")?.requirement as number | undefined;
+  const max = actions.find((a) => a.type === "max_value")?.requirement as number | undefined;
+  return { integer, min, max };
+}
+
+function pickBounds(bounds: { min?: number; max?: number }): { min?: number; max?: number } {
+  const picked: { min?: number; max?: number } = {};
+  if (bounds.min !== undefined) picked.min = bounds.min;
+  if (bounds.max !== undefined) picked.max = bounds.max;
+  return picked;
+}
+
+function unwrap(schema: AnySchema): AnySchema {
+  let node = schema;
+  while (node.type === "optional" && node.wrapped !== undefined) node = node.wrapped;
+  return node;
+}
+
+function metadataOf(schema: AnySchema): SettingMeta {
+  const meta: SettingMeta = {};
+  for (let node: AnySchema | undefined = schema; node !== undefined; node = node.wrapped) {
+    // The outermost metadata wins: a field's own `allowed` beats its type's.
+    const own = v.getMetadata(node as v.GenericSchema) as SettingMeta;
+    for (const key of Object.keys(own) as (keyof SettingMeta)[]) {
+      if (meta[key] === undefined) (meta as Record<string, unknown>)[key] = own[key];
+    }
+  }
+  return meta;
+}
+
+function joinOr(items: readonly string[], word = "or"): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} ${word} ${items.at(-1)}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object") {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
