@@ -31,18 +31,28 @@ export interface RequestContext {
 /** A final request handler. */
 export type Handler = (request: Request, context: RequestContext) => Promise<Response>;
 
+/**
+ * Calls the rest of the chain. Passing a request or context replaces them for
+ * the layers below (how rewrites and fallbacks re-route a request).
+ */
+export type Next = (request?: Request, context?: RequestContext) => Promise<Response>;
+
 /** One layer: may answer early, or call `next` and decorate the response. */
 export type Middleware = (
   request: Request,
   context: RequestContext,
-  next: () => Promise<Response>,
+  next: Next,
 ) => Promise<Response>;
 
 /** Builds one handler that runs `middlewares` outermost first, then `handler`. */
 export function compose(middlewares: readonly Middleware[], handler: Handler): Handler {
   return middlewares.reduceRight<Handler>(
     (inner, middleware) => (request, context) =>
-      middleware(request, context, () => inner(request, context)),
+      middleware(
+        request,
+        context,
+        (nextRequest = request, nextContext = context) => inner(nextRequest, nextContext),
+      ),
     handler,
   );
 }

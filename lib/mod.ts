@@ -5,7 +5,7 @@
  */
 
 export { type AppOptions, createApp } from "./app.ts";
-export type { AuthenticatedUser, Handler, Middleware, RequestContext } from "./compose.ts";
+export type { AuthenticatedUser, Handler, Middleware, Next, RequestContext } from "./compose.ts";
 export { DEFAULT_SETTINGS, type Settings } from "./config/schema.ts";
 export { HttpError } from "./errors.ts";
 export { denoFileSystem } from "./fs/deno_fs.ts";

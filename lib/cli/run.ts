@@ -32,7 +32,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
     const command = parseCli([...args]);
     switch (command.kind) {
       case "help":
-        writeStdout(renderHelp());
+        writeStdout(renderHelp({ topic: command.topic }));
         return EXIT_CODE.OK;
       case "version":
         writeStdout(
