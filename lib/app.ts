@@ -39,15 +39,21 @@ export interface AppOptions {
   tls: boolean;
 }
 
-/** Composes the full pipeline for `options`. */
-export function createApp(options: AppOptions): Handler {
+/**
+ * Composes the full pipeline for `options`. Async because features load and
+ * validate their files (keys, users, rules) here, at startup, never per request.
+ */
+export async function createApp(options: AppOptions): Promise<Handler> {
   const { settings } = options;
   const layers: Middleware[] = [accessLog()];
+  // Decorators (only add headers).
   if (Object.keys(settings.headers).length > 0) layers.push(customHeaders(settings.headers));
   if (settings.securityHeaders) layers.push(securityHeaders({ tls: options.tls }));
   if (settings.cors) layers.push(cors());
-  layers.push(errorBoundary(), limits(settings.limits));
-  return compose(
+  layers.push(errorBoundary());
+  // Guards that may answer early.
+  layers.push(limits(settings.limits));
+  return await Promise.resolve(compose(
     layers,
     serveFiles({
       fs: options.fs,
@@ -58,5 +64,5 @@ export function createApp(options: AppOptions): Handler {
       cacheControl: settings.cacheControl,
       notFoundPage: settings.notFoundPage === "" ? null : settings.notFoundPage,
     }),
-  );
+  ));
 }

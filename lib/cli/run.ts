@@ -103,7 +103,7 @@ async function serve(loaded: LoadedSettings): Promise<number> {
   await setupLogging({ format: settings.logFormat, quiet: settings.quiet });
   const logger = getLogger([...LOG_CATEGORY]);
   try {
-    const handler = createApp({ settings, fs: denoFileSystem, root, tls: tls !== undefined });
+    const handler = await createApp({ settings, fs: denoFileSystem, root, tls: tls !== undefined });
     let server;
     try {
       server = startServer({ handler, hostname: settings.host, port: settings.port, tls });

@@ -13,9 +13,13 @@ import { denoFileSystem } from "../../lib/fs/deno_fs.ts";
 export type SettingsOverrides = Partial<Settings>;
 
 /** Builds the app for `root` with `overrides`. */
-export function buildApp(root: string, overrides: SettingsOverrides = {}, tls = false): Handler {
+export async function buildApp(
+  root: string,
+  overrides: SettingsOverrides = {},
+  tls = false,
+): Promise<Handler> {
   const settings: Settings = { ...DEFAULT_SETTINGS, ...overrides, root };
-  return createApp({ settings, fs: denoFileSystem, root, tls });
+  return await createApp({ settings, fs: denoFileSystem, root, tls });
 }
 
 /** Sends `path` (a path plus optional query) through `app`. */

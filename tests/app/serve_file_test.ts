@@ -8,7 +8,7 @@ import {
 } from "../fixtures/tree.ts";
 
 const fixture = await createSharedFixtureTree();
-const app = buildApp(fixture.root);
+const app = await buildApp(fixture.root);
 const SECRETS = [C.SECRET, C.LEAK, C.ENV];
 
 function assertNoSecret(body: string): void {
@@ -88,7 +88,7 @@ Deno.test("serveFiles() caches content-hashed names for a year and others with n
 });
 
 Deno.test("serveFiles() honours configured Cache-Control policies", async () => {
-  const custom = buildApp(fixture.root, {
+  const custom = await buildApp(fixture.root, {
     cacheControl: { default: "max-age=60", immutable: "max-age=600" },
   });
   const plain = await send(custom, "/hello.txt");
@@ -113,7 +113,7 @@ Deno.test("serveFiles() hides dotfiles but serves /.well-known/", async () => {
 });
 
 Deno.test("serveFiles() serves dotfiles when enabled", async () => {
-  const open = buildApp(fixture.root, { dotfiles: true });
+  const open = await buildApp(fixture.root, { dotfiles: true });
   const { status, body } = await sendText(open, "/.env");
   assert.equal(status, 200);
   assert.equal(body, C.ENV);
@@ -208,7 +208,7 @@ Deno.test("serveFiles() answers a directory without index with the custom 404 pa
 });
 
 Deno.test("serveFiles() falls back to a built-in error page without 404.html", async () => {
-  const plain = buildApp(fixture.root, { notFoundPage: "" });
+  const plain = await buildApp(fixture.root, { notFoundPage: "" });
   const html = await sendText(plain, "/missing", { headers: { accept: "text/html" } });
   assert.equal(html.status, 404);
   assert.match(html.headers.get("content-type") ?? "", /^text\/html/);
@@ -223,7 +223,7 @@ Deno.test("serveFiles() falls back to a built-in error page without 404.html", a
 });
 
 Deno.test("serveFiles() lists a directory as escaped, sorted HTML when listing is on", async () => {
-  const listing = buildApp(fixture.root, { listing: true, index: [] });
+  const listing = await buildApp(fixture.root, { listing: true, index: [] });
   const { status, body } = await sendText(listing, "/", { headers: { accept: "text/html" } });
   assert.equal(status, 200);
   assert.ok(body.includes('href="./hash%23name.txt"'));
@@ -248,7 +248,7 @@ Deno.test("serveFiles() lists a directory as escaped, sorted HTML when listing i
 });
 
 Deno.test("serveFiles() lists a directory as JSON for Accept: application/json", async () => {
-  const listing = buildApp(fixture.root, { listing: true });
+  const listing = await buildApp(fixture.root, { listing: true });
   const { status, headers, body } = await sendText(listing, "/assets/", {
     headers: { accept: "application/json" },
   });
@@ -270,7 +270,7 @@ Deno.test("serveFiles() escapes hostile file names in listings", async () => {
   try {
     await Deno.writeTextFile(`${dir}/<img src=x onerror=alert(1)>.txt`, "x");
     await Deno.writeTextFile(`${dir}/"quoted".txt`, "x");
-    const listing = buildApp(await Deno.realPath(dir), { listing: true });
+    const listing = await buildApp(await Deno.realPath(dir), { listing: true });
     const { body } = await sendText(listing, "/", { headers: { accept: "text/html" } });
     assert.ok(!body.includes("<img"));
     assert.ok(body.includes("&lt;img src=x onerror=alert(1)&gt;.txt"));
@@ -443,7 +443,7 @@ Deno.test("limits() answers 414 for an overlong URL and 431 for too many headers
 });
 
 Deno.test("customHeaders() adds operator headers and overrides defaults", async () => {
-  const custom = buildApp(fixture.root, {
+  const custom = await buildApp(fixture.root, {
     headers: { "x-frame-options": "DENY", "x-robots-tag": "noindex" },
   });
   const response = await send(custom, "/missing");
@@ -453,7 +453,7 @@ Deno.test("customHeaders() adds operator headers and overrides defaults", async 
 });
 
 Deno.test("cors() answers preflight and marks responses readable cross-origin", async () => {
-  const open = buildApp(fixture.root, { cors: true });
+  const open = await buildApp(fixture.root, { cors: true });
   const preflight = await send(open, "/hello.txt", {
     method: "OPTIONS",
     headers: {
@@ -476,7 +476,7 @@ Deno.test("cors() answers preflight and marks responses readable cross-origin", 
 });
 
 Deno.test("securityHeaders() adds HSTS only under TLS", async () => {
-  const tls = buildApp(fixture.root, {}, true);
+  const tls = await buildApp(fixture.root, {}, true);
   const response = await send(tls, "/hello.txt");
   await response.body?.cancel();
   assert.match(response.headers.get("strict-transport-security") ?? "", /^max-age=\d+/);
