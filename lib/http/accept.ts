@@ -5,6 +5,8 @@
  * `Accept` to tell browsers from API clients.
  */
 
+import { trimWhitespace } from "./whitespace.ts";
+
 /** One member of a weighted list such as `Accept` or `Accept-Encoding`. */
 export interface QualityItem {
   /** The member without parameters, lower-cased, e.g. `gzip` or `text/html`. */
@@ -195,21 +197,4 @@ function splitOutsideQuotes(value: string, separator: string): string[] {
   }
   parts.push(value.slice(start));
   return parts;
-}
-
-/**
- * Removes OWS (SP / HTAB) from both ends. A loop, not `/[ \t]+$/`: that
- * regex backtracks quadratically on long runs of inner whitespace.
- */
-function trimWhitespace(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && isWhitespace(value.charCodeAt(start))) start++;
-  while (end > start && isWhitespace(value.charCodeAt(end - 1))) end--;
-  return value.slice(start, end);
-}
-
-/** SP or HTAB. */
-function isWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x09;
 }

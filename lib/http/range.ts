@@ -4,6 +4,8 @@
  * formatting (RFC 9110 §14.4), with guards against abusive range sets.
  */
 
+import { trimWhitespace } from "./whitespace.ts";
+
 /** An inclusive byte range within a representation. */
 export interface ByteRange {
   /** Offset of the first byte. */
@@ -159,21 +161,4 @@ function coalesceRanges(ranges: readonly ByteRange[]): ByteRange[] | undefined {
 function parseSafeInteger(digits: string): number | undefined {
   const value = Number(digits);
   return Number.isSafeInteger(value) ? value : undefined;
-}
-
-/**
- * Removes OWS (SP / HTAB) from both ends. A loop, not `/[ \t]+$/`: that
- * regex backtracks quadratically on long runs of inner whitespace.
- */
-function trimWhitespace(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && isWhitespace(value.charCodeAt(start))) start++;
-  while (end > start && isWhitespace(value.charCodeAt(end - 1))) end--;
-  return value.slice(start, end);
-}
-
-/** SP or HTAB. */
-function isWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x09;
 }

@@ -9,27 +9,16 @@ import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { denoFileSystem as fs } from "../../lib/fs/deno_fs.ts";
 import {
-  createFixtureTree,
   createLargeBytes,
   FIXTURE_CONTENT,
   FIXTURE_NAMES as N,
   FIXTURE_OUTSIDE_NAMES,
-  type FixtureTree,
   LARGE_FILE_SIZE,
+  withFixtureTree,
 } from "../fixtures/tree.ts";
 
-/** Runs `body` with a fresh fixture tree and always removes it. */
-async function withFixture(body: (tree: FixtureTree) => Promise<void>): Promise<void> {
-  const tree = await createFixtureTree();
-  try {
-    await body(tree);
-  } finally {
-    await tree.cleanup();
-  }
-}
-
 Deno.test("denoFileSystem.stat() follows symlinks and lstat() does not", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     const link = join(tree.root, N.LINK_INSIDE);
     const followed = await fs.stat(link);
     assert.equal(followed.isFile, true);
@@ -45,7 +34,7 @@ Deno.test("denoFileSystem.stat() follows symlinks and lstat() does not", async (
 });
 
 Deno.test("denoFileSystem lets Deno's errors through for missing and broken paths", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     await assert.rejects(fs.stat(join(tree.root, N.MISSING)), Deno.errors.NotFound);
     await assert.rejects(fs.realPath(join(tree.root, N.LINK_DANGLING)), Deno.errors.NotFound);
     await assert.rejects(fs.open(join(tree.root, N.MISSING)), Deno.errors.NotFound);
@@ -55,7 +44,7 @@ Deno.test("denoFileSystem lets Deno's errors through for missing and broken path
 });
 
 Deno.test("denoFileSystem.open() reads and seeks the large file", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     const file = await fs.open(join(tree.root, N.LARGE));
     try {
       const offset = LARGE_FILE_SIZE - 10;
@@ -72,7 +61,7 @@ Deno.test("denoFileSystem.open() reads and seeks the large file", async () => {
 });
 
 Deno.test("denoFileSystem.open() streams the whole file through readable", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     const file = await fs.open(join(tree.root, N.HELLO));
     const text = await new Response(file.readable).text();
     assert.equal(text, FIXTURE_CONTENT.HELLO);
@@ -80,7 +69,7 @@ Deno.test("denoFileSystem.open() streams the whole file through readable", async
 });
 
 Deno.test("denoFileSystem.readDir() lists entries with their types, symlinks unfollowed", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     const entries = new Map<
       string,
       { isFile: boolean; isDirectory: boolean; isSymlink: boolean }
@@ -102,7 +91,7 @@ Deno.test("denoFileSystem.readDir() lists entries with their types, symlinks unf
 
 Deno.test("createFixtureTree() builds real compressed siblings and escaping links", async () => {
   let root = "";
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     root = tree.root;
     const app = await fs.readFile(join(tree.root, N.APP_JS));
     assert.deepEqual(gunzipSync(await fs.readFile(join(tree.root, N.APP_JS_GZ))), Buffer.from(app));

@@ -15,12 +15,11 @@ import {
 } from "../../lib/fs/resolve_path.ts";
 import type { FileSystem } from "../../lib/fs/types.ts";
 import {
-  createFixtureTree,
   FIXTURE_CONTENT,
   FIXTURE_NAMES as N,
   FIXTURE_OUTSIDE_NAMES,
-  type FixtureTree,
   LARGE_FILE_SIZE,
+  withFixtureTree,
 } from "../fixtures/tree.ts";
 
 /** Expected decode outcome: 400, or the segments and trailing-slash flag. */
@@ -269,18 +268,8 @@ const RESOLVE_CASES: [request: string, hidden: ResolveExpectation, shown: Resolv
   [N.LINK_DANGLING, "not-found", "not-found"],
 ];
 
-/** Runs `body` with a fresh fixture tree and always removes it. */
-async function withFixture(body: (tree: FixtureTree) => Promise<void>): Promise<void> {
-  const tree = await createFixtureTree();
-  try {
-    await body(tree);
-  } finally {
-    await tree.cleanup();
-  }
-}
-
 Deno.test("resolvePath() applies the dotfile policy and keeps every symlink inside the root", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     for (const [request, hidden, shown] of RESOLVE_CASES) {
       const segments = request === "" ? [] : request.split("/");
       for (const [dotfiles, expected] of [[false, hidden], [true, shown]] as const) {
@@ -304,7 +293,7 @@ Deno.test("resolvePath() applies the dotfile policy and keeps every symlink insi
 });
 
 Deno.test("resolvePath() returns the stat of the real file", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     const options = { root: tree.root, dotfiles: false };
     const cases: [name: string, size: number][] = [
       [N.EMPTY, 0],
@@ -324,7 +313,7 @@ Deno.test("resolvePath() returns the stat of the real file", async () => {
 });
 
 Deno.test("resolvePath() refuses hostile segments without touching the filesystem", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     const hostile: string[][] = [
       [".."],
       ["..", "outside", FIXTURE_OUTSIDE_NAMES.SECRET],
@@ -348,7 +337,7 @@ Deno.test("resolvePath() refuses hostile segments without touching the filesyste
 });
 
 Deno.test("resolvePath() answers not-found for names the filesystem rejects", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     const options = { root: tree.root, dotfiles: false };
     const tooLong = await resolvePath(denoFileSystem, ["x".repeat(300)], options);
     assert.deepEqual(tooLong, { kind: "not-found" });
@@ -358,7 +347,7 @@ Deno.test("resolvePath() answers not-found for names the filesystem rejects", as
 });
 
 Deno.test("resolvePath() costs one realPath and one stat for an existing file", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     const counted = createCountingFileSystem(denoFileSystem);
     const result = await resolvePath(counted.fs, [N.HELLO], { root: tree.root, dotfiles: false });
     assert.equal(result.kind, "file");
@@ -411,7 +400,7 @@ Deno.test("resolvePath() refuses a real path that only shares the root's prefix"
 });
 
 Deno.test("decodeRequestPath() and resolvePath() together never reach a file outside the root", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     const paths = [
       ...DECODE_CASES.map(([input]) => input),
       `/${N.LINK_OUTSIDE}`,
@@ -445,7 +434,7 @@ Deno.test("decodeRequestPath() and resolvePath() together never reach a file out
 });
 
 Deno.test("decodeRequestPath() and resolvePath() together serve encoded odd names", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     const cases: [path: string, content: string][] = [
       ["/with%20space.txt", FIXTURE_CONTENT.SPACE],
       ["/hash%23name.txt", FIXTURE_CONTENT.HASH],
@@ -468,7 +457,7 @@ Deno.test("decodeRequestPath() and resolvePath() together serve encoded odd name
 });
 
 Deno.test("realRoot() resolves symlinks and refuses a missing root or a file", async () => {
-  await withFixture(async (tree) => {
+  await withFixtureTree(async (tree) => {
     assert.equal(await realRoot(denoFileSystem, tree.root), tree.root);
     assert.equal(
       await realRoot(denoFileSystem, join(tree.root, N.LINK_DIR_INSIDE)),
