@@ -59,3 +59,31 @@ export function streamFileRange(file: OpenFile, range: ByteRange): ReadableStrea
     },
   }, { highWaterMark: 0 });
 }
+
+/** Ranges up to this size are read into memory in one go instead of streamed. */
+export const SMALL_RANGE_BYTES = 64 * 1024;
+
+/**
+ * Reads bytes `range.start..range.end` (inclusive) of `file` into memory and
+ * closes it: for small ranges this is one seek and one read, with none of a
+ * stream's per-chunk machinery. Resolves to null when the file turned out
+ * shorter than the range (it changed after it was stat'ed).
+ */
+export async function readFileRange(
+  file: OpenFile,
+  range: ByteRange,
+): Promise<Uint8Array<ArrayBuffer> | null> {
+  try {
+    const buffer = new Uint8Array(range.end - range.start + 1);
+    await file.seek(range.start, Deno.SeekMode.Start);
+    let filled = 0;
+    while (filled < buffer.byteLength) {
+      const read = await file.read(buffer.subarray(filled));
+      if (read === null || read === 0) return null;
+      filled += read;
+    }
+    return buffer;
+  } finally {
+    file.close();
+  }
+}

@@ -1,12 +1,18 @@
 /**
  * @module
  * The file core: maps a request path to a file under the root and answers with
- * the right status, validators, preconditions (RFC 9110 §13.2.2) and byte
- * ranges (RFC 9110 §14). Directories get a trailing-slash redirect, an index
- * file or, when enabled, a listing.
+ * the right status, validators, preconditions (RFC 9110 §13.2.2), content
+ * coding (RFC 9110 §8.4, §12.5.3) and byte ranges (RFC 9110 §14). Directories
+ * get a trailing-slash redirect, an index file or, when enabled, a listing.
+ *
+ * What a URL path resolves to is worked out once and kept in the hot-file
+ * cache (see file_cache.ts) as a {@linkcode FileRecord}: headers, validators,
+ * the body of small files and their encoded variants. A hit answers from
+ * memory; 304s, 404s and HEADs never read a body.
  */
 
-import type { Handler, RequestContext } from "../compose.ts";
+import { join } from "node:path";
+import type { AuthenticatedUser, Handler, RequestContext } from "../compose.ts";
 import { HttpError } from "../errors.ts";
 import type { FileInfo, FileSystem } from "../fs/types.ts";
 import { decodeRequestPath, resolvePath } from "../fs/resolve_path.ts";
@@ -16,12 +22,44 @@ import { createMultipartBody } from "../http/byteranges.ts";
 import { ALLOW_STATIC, HEADER, READ_METHODS, STATUS } from "../http/constants.ts";
 import { computeEtag } from "../http/etag.ts";
 import { formatHttpDate } from "../http/http_date.ts";
-import { evaluatePreconditions, readConditionalHeaders } from "../http/preconditions.ts";
+import {
+  type ConditionalHeaders,
+  evaluatePreconditions,
+  readConditionalHeaders,
+} from "../http/preconditions.ts";
 import { formatContentRange, formatUnsatisfiedRange, parseRange } from "../http/range.ts";
 import { cacheControlFor, type CacheControlPolicy } from "./cache_control.ts";
+import {
+  compressBytes,
+  createEncodingChooser,
+  encodedEtag,
+  type Encoding,
+  ENCODING_PREFERENCE,
+  forbidsTransform,
+  ON_THE_FLY_ENCODINGS,
+  SIBLING_SUFFIX,
+} from "./compression.ts";
 import { createErrorResponse } from "./error_response.ts";
-import { streamFileRange, streamWholeFile } from "./file_body.ts";
-import { readListing, renderListingHtml, renderListingJson } from "./listing.ts";
+import type { CacheDependencies, CacheValidator, FileCache } from "./file_cache.ts";
+import { DEFAULT_MAX_FILE_BYTES } from "./file_cache.ts";
+import { readFileRange, SMALL_RANGE_BYTES, streamFileRange, streamWholeFile } from "./file_body.ts";
+import { type ListingEntry, readListing, renderListingHtml, renderListingJson } from "./listing.ts";
+
+/** Content-coding settings for {@linkcode serveFiles}. */
+export interface ServeCompressionOptions {
+  /** Negotiate codings at all (precompressed siblings and on the fly). */
+  enabled: boolean;
+  /** Look for `.br`, `.zst` and `.gz` siblings next to compressible files. */
+  precompressed: boolean;
+  /** Compress compressible files on the fly when no sibling exists. */
+  onTheFly: boolean;
+  /** Smallest file compressed on the fly, in bytes. */
+  minBytes: number;
+  /** gzip level 1..9. */
+  gzipLevel: number;
+  /** Brotli quality 0..11. */
+  brotliLevel: number;
+}
 
 /** Options for {@linkcode serveFiles}. */
 export interface ServeFilesOptions {
@@ -39,100 +77,377 @@ export interface ServeFilesOptions {
   cacheControl: CacheControlPolicy;
   /** Root-relative page served with status 404 when present, e.g. `404.html`. */
   notFoundPage: string | null;
+  /** Hot-file cache (shared with metrics); without one every request resolves from disk. */
+  cache?: FileCache;
+  /** Content codings; omitted means identity only. */
+  compression?: ServeCompressionOptions;
+  /**
+   * Whether a listing may show an entry to `user` (access rules). When set,
+   * listings are filtered per request and sent as private responses.
+   */
+  canList?: (
+    segments: readonly string[],
+    options: { directory: boolean; user: AuthenticatedUser | null },
+  ) => boolean;
 }
 
-/** A file that resolved safely inside the root. */
-interface ResolvedFile {
+/** Bytes held in memory and handed to `Response` as they are. */
+type Bytes = Uint8Array<ArrayBuffer>;
+
+/** One representation of a file: identity or one content coding. */
+interface Representation {
+  /** The coding, or null for identity. */
+  encoding: Encoding | null;
+  /** Real path of the bytes on disk (the sibling for precompressed ones). */
+  path: string;
+  /** Size in bytes of this representation. */
+  size: number;
+  /** Its own strong ETag (encoded ones carry a `-<coding>` suffix). */
+  etag: string;
+  /** The bytes when held in memory, else null (streamed from `path`). */
+  body: Bytes | null;
+  /** Every header of its 200, precomputed once (a plain object is Deno's cheapest init). */
+  headers: Record<string, string> | null;
+}
+
+/** Everything the core knows about a file URL, as kept in the cache. */
+interface FileRecord {
+  kind: "file";
+  /** Real path of the file. */
   path: string;
   info: FileInfo;
+  contentType: string;
+  lastModified: string | null;
+  /** Headers shared by every 200/206 of this file (without ETag/encoding/length). */
+  baseHeaders: readonly (readonly [string, string])[];
+  /** Headers of its 304s minus the ETag (RFC 9110 §15.4.5). */
+  cacheControl: string;
+  vary: boolean;
+  identity: Representation;
+  /** Codings that may be offered, in server preference order. */
+  available: readonly Encoding[];
+  /** Encoded representations made so far (siblings up front, on-the-fly lazily). */
+  encoded: Map<Encoding, Representation | Promise<Representation | null>>;
+  /** Cache key, so on-the-fly variants can grow the entry. */
+  key: string | null;
 }
+
+/** A rendered directory listing, kept in the cache. */
+interface ListingRecord {
+  kind: "listing";
+  segments: readonly string[];
+  entries: readonly ListingEntry[];
+  html: Bytes | null;
+  json: Bytes | null;
+}
+
+type CachedValue = FileRecord | ListingRecord;
+
+/** The identity coding's absent value as the negotiation returns it. */
+const IDENTITY = null;
+/** Key prefix for the custom 404 page; cannot collide with a URL path (they start with `/`). */
+const NOT_FOUND_PAGE_KEY = "\0not-found-page";
 
 /** Builds the final handler that serves files from the root. */
 export function serveFiles(options: ServeFilesOptions): Handler {
+  const { fs, cache } = options;
   const resolveOptions = { root: options.root, dotfiles: options.dotfiles };
   const notFoundSegments = options.notFoundPage === null
     ? null
     : options.notFoundPage.split("/").filter((segment) => segment !== "");
+  const compression = options.compression?.enabled ? options.compression : null;
+  const maxBodyBytes = cache?.options.enabled ? cache.options.maxFileBytes : 0;
+  const onTheFlyMaxBytes = cache?.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const pickEncoding = createEncodingChooser();
+  const listingsInFlight = new Map<string, Promise<ListingEntry[]>>();
+  // Only the first index name can be cached without a watcher: a newly
+  // created earlier name would otherwise go unnoticed.
+  const firstIndex = options.index[0];
+
+  /** Works out a record for a resolved file: headers, validators, siblings and maybe its body. */
+  async function loadRecord(
+    file: { path: string; info: FileInfo },
+    segments: readonly string[],
+    key: string | null,
+  ): Promise<{ record: FileRecord; validators: CacheValidator[]; files: string[] }> {
+    const { info } = file;
+    const name = file.path.slice(file.path.lastIndexOf("/") + 1);
+    const contentType = contentTypeFor(name);
+    const cacheControl = cacheControlFor(name, options.cacheControl);
+    const compressible = isCompressibleType(contentType);
+    const etag = computeEtag(info);
+    const lastModified = info.mtimeMs === null ? null : formatHttpDate(info.mtimeMs);
+    const baseHeaders: [string, string][] = [
+      [HEADER.CONTENT_TYPE, contentType],
+      [HEADER.CACHE_CONTROL, cacheControl],
+      [HEADER.ACCEPT_RANGES, "bytes"],
+    ];
+    if (lastModified !== null) baseHeaders.push([HEADER.LAST_MODIFIED, lastModified]);
+    if (compressible) baseHeaders.push([HEADER.VARY, "Accept-Encoding"]);
+
+    const joined = join(options.root, ...segments);
+    const validators: CacheValidator[] = [toValidator(joined, info)];
+    const files = [joined, file.path];
+    const body = info.size <= maxBodyBytes && info.size > 0
+      ? await fs.readFile(file.path) as Bytes
+      : null;
+    const identity: Representation = {
+      encoding: IDENTITY,
+      path: file.path,
+      size: body?.byteLength ?? info.size,
+      etag,
+      body: body === null || body.byteLength === info.size ? body : null,
+      headers: null,
+    };
+
+    const encoded = new Map<Encoding, Representation>();
+    const available: Encoding[] = [];
+    const transformable = compression !== null && compressible && !forbidsTransform(cacheControl);
+    if (transformable) {
+      for (const encoding of ENCODING_PREFERENCE) {
+        const suffix = SIBLING_SUFFIX[encoding];
+        files.push(joined + suffix, file.path + suffix);
+        if (!compression.precompressed || segments.length === 0) continue;
+        const siblingSegments = [...segments.slice(0, -1), segments.at(-1) + suffix];
+        const sibling = await resolvePath(fs, siblingSegments, resolveOptions);
+        if (sibling.kind !== "file") continue;
+        validators.push(toValidator(join(options.root, ...siblingSegments), sibling.info));
+        const siblingBody = sibling.info.size <= maxBodyBytes && sibling.info.size > 0
+          ? await fs.readFile(sibling.path) as Bytes
+          : null;
+        encoded.set(encoding, {
+          encoding,
+          path: sibling.path,
+          size: siblingBody?.byteLength ?? sibling.info.size,
+          etag: encodedEtag(computeEtag(sibling.info), encoding),
+          body: siblingBody?.byteLength === sibling.info.size ? siblingBody : null,
+          headers: null,
+        });
+        available.push(encoding);
+      }
+      if (
+        compression.onTheFly && info.size >= compression.minBytes &&
+        info.size <= onTheFlyMaxBytes
+      ) {
+        for (const encoding of ON_THE_FLY_ENCODINGS) {
+          if (!available.includes(encoding)) available.push(encoding);
+        }
+        available.sort((a, b) => ENCODING_PREFERENCE.indexOf(a) - ENCODING_PREFERENCE.indexOf(b));
+      }
+    }
+    const record: FileRecord = {
+      kind: "file",
+      path: file.path,
+      info,
+      contentType,
+      lastModified,
+      baseHeaders,
+      cacheControl,
+      vary: compressible,
+      identity,
+      available,
+      encoded,
+      key,
+    };
+    return { record, validators, files };
+  }
+
+  /** Resolves `segments` to a record through the cache under `key`. */
+  async function storeRecord(
+    key: string,
+    file: { path: string; info: FileInfo },
+    segments: readonly string[],
+    extra: { directories: readonly string[]; epoch: number; cacheable: boolean },
+  ): Promise<FileRecord> {
+    const loaded = await loadRecord(file, segments, cache && extra.cacheable ? key : null);
+    if (cache && extra.cacheable) {
+      const { record } = loaded;
+      let bytes = record.identity.body?.byteLength ?? 0;
+      for (const representation of record.encoded.values()) {
+        bytes += (representation as Representation).body?.byteLength ?? 0;
+      }
+      const dependencies: CacheDependencies = {
+        files: loaded.files,
+        directories: extra.directories,
+      };
+      cache.set(key, {
+        value: record,
+        bytes,
+        validators: loaded.validators,
+        dependencies,
+      }, extra.epoch);
+    }
+    return loaded.record;
+  }
+
+  /** The representation to send: identity for ranges, else the negotiated coding. */
+  async function selectRepresentation(
+    request: Request,
+    record: FileRecord,
+    hasRange: boolean,
+  ): Promise<Representation> {
+    if (record.available.length === 0 || hasRange) return record.identity;
+    const encoding = pickEncoding(request.headers.get(HEADER.ACCEPT_ENCODING), record.available);
+    if (encoding === null) return record.identity;
+    const known = record.encoded.get(encoding);
+    if (known !== undefined) return (await known) ?? record.identity;
+    if (encoding === "zstd") return record.identity;
+    const pending = compressRecord(record, encoding).catch(() => ({ made: null, keep: false }));
+    record.encoded.set(encoding, pending.then((result) => result.made));
+    const { made, keep } = await pending;
+    if (!keep) record.encoded.delete(encoding);
+    return made ?? record.identity;
+  }
+
+  /** Compresses the identity bytes once; the result stays on the (cached) record. */
+  /**
+   * Compresses the identity bytes once. `made` is what to send now; `keep`
+   * says whether the answer may stay on the record (an incompressible file
+   * keeps "identity" so it is not compressed again; a variant the cache has
+   * no room for is sent once and not kept).
+   */
+  async function compressRecord(
+    record: FileRecord,
+    encoding: "gzip" | "br",
+  ): Promise<{ made: Representation | null; keep: boolean }> {
+    if (compression === null) return { made: null, keep: true };
+    let source: Uint8Array | null = record.identity.body;
+    if (source === null) {
+      source = await fs.readFile(record.path);
+      if (source.byteLength !== record.info.size) return { made: null, keep: false };
+    }
+    const body = await compressBytes(source, encoding, compression);
+    if (body.byteLength >= source.byteLength) return { made: null, keep: true };
+    const made: Representation = {
+      encoding,
+      path: record.path,
+      size: body.byteLength,
+      etag: encodedEtag(record.identity.etag, encoding),
+      body,
+      headers: null,
+    };
+    const stored = record.key === null || cache === undefined ||
+      cache.grow(record.key, body.byteLength);
+    return { made, keep: stored };
+  }
 
   async function respondNotFound(request: Request): Promise<Response> {
     if (notFoundSegments !== null) {
-      const page = await resolvePath(options.fs, notFoundSegments, resolveOptions);
-      if (page.kind === "file") {
-        return await respondWithFile(request, page, { status: STATUS.NOT_FOUND });
+      let record = await lookup(NOT_FOUND_PAGE_KEY);
+      if (record === undefined && cache?.isKnownMissing(NOT_FOUND_PAGE_KEY) !== true) {
+        const epoch = cache?.epoch ?? 0;
+        const page = await resolvePath(fs, notFoundSegments, resolveOptions);
+        if (page.kind !== "file") {
+          cache?.setMissing(NOT_FOUND_PAGE_KEY, epoch);
+        } else {
+          record = await storeRecord(NOT_FOUND_PAGE_KEY, page, notFoundSegments, {
+            directories: [],
+            epoch,
+            cacheable: true,
+          });
+        }
       }
+      if (record?.kind === "file") return await respondWithErrorPage(request, record);
     }
     return createErrorResponse(request, STATUS.NOT_FOUND, "Nothing is served at this path");
   }
 
-  async function respondWithFile(
-    request: Request,
-    file: ResolvedFile,
-    override?: { status: number },
-  ): Promise<Response> {
-    const { info } = file;
-    const name = file.path.slice(file.path.lastIndexOf("/") + 1);
-    const contentType = contentTypeFor(name);
-    const etag = computeEtag(info);
-    const headers = new Headers({
-      [HEADER.CONTENT_TYPE]: contentType,
-      [HEADER.CACHE_CONTROL]: override ? "no-cache" : cacheControlFor(name, options.cacheControl),
+  /** A custom error page: no validators or ranges, the status is the point. */
+  async function respondWithErrorPage(request: Request, record: FileRecord): Promise<Response> {
+    const headers = new Headers([
+      [HEADER.CONTENT_TYPE, record.contentType],
+      [HEADER.CACHE_CONTROL, "no-cache"],
+      [HEADER.CONTENT_LENGTH, String(record.identity.size)],
+    ]);
+    if (record.vary) headers.set(HEADER.VARY, "Accept-Encoding");
+    return new Response(await openBody(request, record.identity), {
+      status: STATUS.NOT_FOUND,
+      headers,
     });
-    if (isCompressibleType(contentType)) headers.set(HEADER.VARY, "Accept-Encoding");
+  }
 
-    if (override) {
-      // A custom error page: no validators or ranges, the status is the point.
-      headers.set(HEADER.CONTENT_LENGTH, String(info.size));
-      return new Response(await openBody(request, file), { status: override.status, headers });
-    }
-
-    headers.set(HEADER.ETAG, etag);
-    if (info.mtimeMs !== null) headers.set(HEADER.LAST_MODIFIED, formatHttpDate(info.mtimeMs));
-    headers.set(HEADER.ACCEPT_RANGES, "bytes");
-
-    const conditions = readConditionalHeaders(request.headers);
-    const isGet = request.method === "GET";
+  async function respondWithRecord(request: Request, record: FileRecord): Promise<Response> {
+    const method = request.method;
+    const isGet = method === "GET";
+    const requestHeaders = request.headers;
     // RFC 9110 §14.2: only GET has range semantics; other methods ignore Range.
-    conditions.hasRange = isGet && request.headers.has(HEADER.RANGE);
-    const verdict = evaluatePreconditions(request.method, conditions, {
-      etag,
-      lastModifiedMs: info.mtimeMs,
-    });
-    if (verdict.kind === "not-modified") return notModified(headers);
-    if (verdict.kind === "precondition-failed") {
-      throw new HttpError(
-        STATUS.PRECONDITION_FAILED,
-        "The resource does not match the request's preconditions",
-        {
-          headers: { [HEADER.ETAG]: etag },
-        },
-      );
+    const rangeHeader = isGet ? requestHeaders.get(HEADER.RANGE) : null;
+    const hasRange = rangeHeader !== null;
+    const representation = await selectRepresentation(request, record, hasRange);
+    const { etag } = representation;
+
+    const conditions = hasRange || hasConditions(requestHeaders)
+      ? readConditionalHeaders(requestHeaders)
+      : NO_CONDITIONS;
+    if (conditions !== NO_CONDITIONS || hasRange) {
+      const verdict = evaluatePreconditions(method, { ...conditions, hasRange }, {
+        etag,
+        lastModifiedMs: record.info.mtimeMs,
+      });
+      if (verdict.kind === "not-modified") return notModified(record, etag);
+      if (verdict.kind === "precondition-failed") {
+        throw new HttpError(
+          STATUS.PRECONDITION_FAILED,
+          "The resource does not match the request's preconditions",
+          { headers: { [HEADER.ETAG]: etag } },
+        );
+      }
+      if (verdict.honourRange) return await respondWithRange(request, record, rangeHeader);
     }
 
-    const range = verdict.honourRange
-      ? parseRange(request.headers.get(HEADER.RANGE), info.size)
-      : { kind: "full" as const };
+    representation.headers ??= fullHeaders(record, representation);
+    return new Response(await openBody(request, representation), {
+      status: STATUS.OK,
+      headers: representation.headers,
+    });
+  }
 
+  async function respondWithRange(
+    request: Request,
+    record: FileRecord,
+    rangeHeader: string | null,
+  ): Promise<Response> {
+    const { info, identity } = record;
+    const size = identity.size;
+    const range = parseRange(rangeHeader, size);
+    const headers = new Headers(record.baseHeaders as [string, string][]);
+    headers.set(HEADER.ETAG, identity.etag);
     if (range.kind === "unsatisfiable") {
       throw new HttpError(STATUS.RANGE_NOT_SATISFIABLE, "The requested range is outside the file", {
-        headers: { [HEADER.CONTENT_RANGE]: formatUnsatisfiedRange(info.size) },
+        headers: { [HEADER.CONTENT_RANGE]: formatUnsatisfiedRange(size) },
       });
     }
     if (range.kind === "full") {
-      headers.set(HEADER.CONTENT_LENGTH, String(info.size));
-      return new Response(await openBody(request, file), { status: STATUS.OK, headers });
+      headers.set(HEADER.CONTENT_LENGTH, String(size));
+      return new Response(await openBody(request, identity), { status: STATUS.OK, headers });
     }
     if (range.ranges.length === 1) {
       const [only] = range.ranges;
-      headers.set(HEADER.CONTENT_RANGE, formatContentRange(only, info.size));
+      headers.set(HEADER.CONTENT_RANGE, formatContentRange(only, size));
       headers.set(HEADER.CONTENT_LENGTH, String(only.end - only.start + 1));
-      const body = isGet ? streamFileRange(await options.fs.open(file.path), only) : null;
+      let body: Bytes | ReadableStream<Uint8Array> | null;
+      if (identity.body !== null) {
+        body = identity.body.subarray(only.start, only.end + 1);
+      } else if (request.method === "HEAD") {
+        body = null;
+      } else if (only.end - only.start + 1 <= SMALL_RANGE_BYTES) {
+        body = await readFileRange(await fs.open(record.path), only);
+        if (body === null) {
+          throw new HttpError(STATUS.SERVICE_UNAVAILABLE, "The file changed while it was read");
+        }
+      } else {
+        body = streamFileRange(await fs.open(record.path), only);
+      }
       return new Response(body, { status: STATUS.PARTIAL_CONTENT, headers });
     }
     const multipart = createMultipartBody({
       ranges: range.ranges,
       size: info.size,
-      contentType,
-      readRange: async (part) => streamFileRange(await options.fs.open(file.path), part),
+      contentType: record.contentType,
+      readRange: async (part) =>
+        identity.body !== null
+          ? singleChunkStream(identity.body.subarray(part.start, part.end + 1))
+          : streamFileRange(await fs.open(record.path), part),
     });
     headers.set(HEADER.CONTENT_TYPE, multipart.contentType);
     headers.set(HEADER.CONTENT_LENGTH, String(multipart.contentLength));
@@ -141,80 +456,237 @@ export function serveFiles(options: ServeFilesOptions): Handler {
 
   async function openBody(
     request: Request,
-    file: ResolvedFile,
-  ): Promise<ReadableStream<Uint8Array> | null> {
-    if (request.method === "HEAD" || file.info.size === 0) return null;
-    return streamWholeFile(await options.fs.open(file.path));
+    representation: Representation,
+  ): Promise<Bytes | ReadableStream<Uint8Array> | null> {
+    if (request.method === "HEAD" || representation.size === 0) return null;
+    if (representation.body !== null) return representation.body;
+    return streamWholeFile(await fs.open(representation.path));
   }
 
   async function respondWithDirectory(
     request: Request,
+    key: string,
     segments: readonly string[],
-    directoryPath: string,
+    directory: { path: string; info: FileInfo },
+    epoch: number,
+    user: AuthenticatedUser | null,
   ): Promise<Response> {
+    const joinedDirectory = join(options.root, ...segments);
+    const directories = [joinedDirectory, directory.path];
     for (const name of options.index) {
-      const index = await resolvePath(options.fs, [...segments, name], resolveOptions);
-      if (index.kind === "file") return await respondWithFile(request, index);
+      const indexSegments = [...segments, name];
+      const index = await resolvePath(fs, indexSegments, resolveOptions);
+      if (index.kind === "file") {
+        const record = await storeRecord(key, index, indexSegments, {
+          directories,
+          epoch,
+          cacheable: name === firstIndex || cache?.watching === true,
+        });
+        return await respondWithRecord(request, record);
+      }
     }
     if (!options.listing) return await respondNotFound(request);
-    const entries = await readListing(options.fs, segments, { ...resolveOptions, directoryPath });
+    // Concurrent misses for one directory share a single read: a listing of
+    // thousands of entries resolves each one, and a burst must not repeat it.
+    const flightKey = `${epoch}\0${directory.path}`;
+    let pending = listingsInFlight.get(flightKey);
+    if (pending === undefined) {
+      pending = readListing(fs, segments, { ...resolveOptions, directoryPath: directory.path })
+        .finally(() => listingsInFlight.delete(flightKey));
+      listingsInFlight.set(flightKey, pending);
+    }
+    const entries = await pending;
+    const listing: ListingRecord = { kind: "listing", segments, entries, html: null, json: null };
+    // Without a watcher, a listing is current as long as the directory's mtime is.
+    cache?.set(key, {
+      value: listing,
+      bytes: entries.length * 128,
+      validators: [toValidator(joinedDirectory, directory.info)],
+      dependencies: { files: [], directories },
+    }, epoch);
+    return respondWithListing(request, listing, user);
+  }
+
+  function respondWithListing(
+    request: Request,
+    listing: ListingRecord,
+    user: AuthenticatedUser | null,
+  ): Response {
     const json = prefersJson(request.headers.get(HEADER.ACCEPT));
-    const body = json ? renderListingJson(segments, entries) : renderListingHtml(segments, entries);
-    const bytes = TEXT_ENCODER.encode(body);
+    const canList = options.canList;
+    let bytes: Bytes;
+    if (canList !== undefined) {
+      // Filtered per visitor, so never memoized; private and varying on credentials.
+      const entries = listing.entries.filter((entry) =>
+        canList([...listing.segments, entry.name], { directory: entry.kind === "directory", user })
+      );
+      bytes = TEXT_ENCODER.encode(
+        json
+          ? renderListingJson(listing.segments, entries)
+          : renderListingHtml(listing.segments, entries),
+      );
+      const headers = new Headers(listingHeaders(json, bytes.byteLength));
+      headers.set(HEADER.CACHE_CONTROL, "private, no-cache");
+      headers.set(HEADER.VARY, "Accept, Authorization, Cookie");
+      return new Response(request.method === "HEAD" ? null : bytes, {
+        status: STATUS.OK,
+        headers,
+      });
+    }
+    if (json) {
+      bytes = listing.json ??= TEXT_ENCODER.encode(
+        renderListingJson(listing.segments, listing.entries),
+      );
+    } else {
+      bytes = listing.html ??= TEXT_ENCODER.encode(
+        renderListingHtml(listing.segments, listing.entries),
+      );
+    }
     return new Response(request.method === "HEAD" ? null : bytes, {
       status: STATUS.OK,
-      headers: {
-        [HEADER.CONTENT_TYPE]: json
-          ? "application/json; charset=utf-8"
-          : "text/html; charset=utf-8",
-        [HEADER.CONTENT_LENGTH]: String(bytes.byteLength),
-        [HEADER.CACHE_CONTROL]: "no-cache",
-        [HEADER.VARY]: "Accept",
-      },
+      headers: listingHeaders(json, bytes.byteLength),
     });
   }
 
+  async function lookup(key: string): Promise<CachedValue | undefined> {
+    if (cache === undefined) return undefined;
+    const hit = cache.get<CachedValue>(key);
+    return hit instanceof Promise ? await hit : hit;
+  }
+
+  async function respondFromCache(
+    request: Request,
+    value: CachedValue,
+    user: AuthenticatedUser | null,
+  ): Promise<Response> {
+    return value.kind === "file"
+      ? await respondWithRecord(request, value)
+      : respondWithListing(request, value, user);
+  }
+
   return async function serveFile(request: Request, context: RequestContext): Promise<Response> {
-    if (request.method === "OPTIONS") {
-      return new Response(null, {
-        status: STATUS.NO_CONTENT,
-        headers: { [HEADER.ALLOW]: ALLOW_STATIC },
-      });
+    const method = request.method;
+    if (method !== "GET" && method !== "HEAD") return respondToOtherMethod(method);
+    const key = context.url.pathname;
+    if (cache !== undefined) {
+      let hit = cache.get<CachedValue>(key);
+      if (hit instanceof Promise) hit = await hit;
+      if (hit !== undefined) return await respondFromCache(request, hit, context.user);
+      if (cache.isKnownMissing(key)) return await respondNotFound(request);
     }
-    if (!READ_METHODS.has(request.method)) {
-      throw new HttpError(
-        STATUS.METHOD_NOT_ALLOWED,
-        `Method ${request.method} is not allowed here`,
-        {
-          headers: { [HEADER.ALLOW]: ALLOW_STATIC },
-        },
-      );
-    }
-    const decoded = decodeRequestPath(context.url.pathname);
+    const epoch = cache?.epoch ?? 0;
+    const decoded = decodeRequestPath(key);
     if (!decoded.ok) throw new HttpError(STATUS.BAD_REQUEST, decoded.message);
-    const target = await resolvePath(options.fs, decoded.segments, resolveOptions);
-    if (target.kind === "not-found") return await respondNotFound(request);
+    const target = await resolvePath(fs, decoded.segments, resolveOptions);
+    if (target.kind === "not-found") {
+      cache?.setMissing(key, epoch);
+      return await respondNotFound(request);
+    }
     if (target.kind === "directory") {
       if (!decoded.trailingSlash && decoded.segments.length > 0) {
         return redirect(canonicalPath(decoded.segments, true) + context.url.search);
       }
-      return await respondWithDirectory(request, decoded.segments, target.path);
+      return await respondWithDirectory(
+        request,
+        key,
+        decoded.segments,
+        target,
+        epoch,
+        context.user,
+      );
     }
     if (decoded.trailingSlash) {
       return redirect(canonicalPath(decoded.segments, false) + context.url.search);
     }
-    return await respondWithFile(request, target);
+    const record = await storeRecord(key, target, decoded.segments, {
+      directories: [],
+      epoch,
+      cacheable: true,
+    });
+    return await respondWithRecord(request, record);
+  };
+}
+
+/** OPTIONS → 204 with Allow; anything else but GET/HEAD → 405 (RFC 9110 §15.5.6). */
+function respondToOtherMethod(method: string): Response {
+  if (method === "OPTIONS") {
+    return new Response(null, {
+      status: STATUS.NO_CONTENT,
+      headers: { [HEADER.ALLOW]: ALLOW_STATIC },
+    });
+  }
+  if (READ_METHODS.has(method)) throw new Error(`Unexpected read method ${method}`);
+  throw new HttpError(STATUS.METHOD_NOT_ALLOWED, `Method ${method} is not allowed here`, {
+    headers: { [HEADER.ALLOW]: ALLOW_STATIC },
+  });
+}
+
+/** No conditional header at all: the common case, evaluated without parsing anything. */
+const NO_CONDITIONS: ConditionalHeaders = Object.freeze({
+  ifMatch: null,
+  ifUnmodifiedSince: null,
+  ifNoneMatch: null,
+  ifModifiedSince: null,
+  ifRange: null,
+  hasRange: false,
+});
+
+/** Reports whether the request carries any header that makes it conditional. */
+function hasConditions(headers: Headers): boolean {
+  return headers.has(HEADER.IF_NONE_MATCH) || headers.has(HEADER.IF_MODIFIED_SINCE) ||
+    headers.has(HEADER.IF_MATCH) || headers.has(HEADER.IF_UNMODIFIED_SINCE);
+}
+
+/** What a later `stat` of `path` must match for the cached answer to still hold. */
+function toValidator(path: string, info: FileInfo): CacheValidator {
+  return {
+    path,
+    directory: info.isDirectory,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    ino: info.ino,
   };
 }
 
 /** 304 keeps the validators and caching headers of the 200 it stands for (RFC 9110 §15.4.5). */
-function notModified(headers: Headers): Response {
-  const kept = new Headers();
-  for (const name of [HEADER.ETAG, HEADER.CACHE_CONTROL, HEADER.VARY]) {
-    const value = headers.get(name);
-    if (value !== null) kept.set(name, value);
+function notModified(record: FileRecord, etag: string): Response {
+  const headers = new Headers([
+    [HEADER.ETAG, etag],
+    [HEADER.CACHE_CONTROL, record.cacheControl],
+  ]);
+  if (record.vary) headers.set(HEADER.VARY, "Accept-Encoding");
+  return new Response(null, { status: STATUS.NOT_MODIFIED, headers });
+}
+
+/** All headers of a 200 for `representation`, built once per representation. */
+function fullHeaders(record: FileRecord, representation: Representation): Record<string, string> {
+  const headers: Record<string, string> = Object.fromEntries(record.baseHeaders);
+  headers[HEADER.ETAG] = representation.etag;
+  if (representation.encoding !== IDENTITY) {
+    headers[HEADER.CONTENT_ENCODING] = representation.encoding;
   }
-  return new Response(null, { status: STATUS.NOT_MODIFIED, headers: kept });
+  headers[HEADER.CONTENT_LENGTH] = String(representation.size);
+  return headers;
+}
+
+/** A stream of one in-memory chunk (a multipart part of a cached file). */
+function singleChunkStream(bytes: Bytes): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+/** Headers of an HTML or JSON listing of `length` bytes. */
+function listingHeaders(json: boolean, length: number): HeadersInit {
+  return [
+    [HEADER.CONTENT_TYPE, json ? "application/json; charset=utf-8" : "text/html; charset=utf-8"],
+    [HEADER.CONTENT_LENGTH, String(length)],
+    [HEADER.CACHE_CONTROL, "no-cache"],
+    [HEADER.VARY, "Accept"],
+  ];
 }
 
 /**

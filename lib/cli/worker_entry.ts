@@ -1,0 +1,74 @@
+/**
+ * @module
+ * The code one `--workers` isolate runs: on "start", set up logging, build the
+ * app with its own hot-file cache (and watcher), listen on the given port with
+ * SO_REUSEPORT and answer "ready"; on "stop", shut down gracefully and answer
+ * "stopped". See worker_pool.ts for the main isolate's side.
+ */
+
+/// <reference lib="deno.worker" />
+
+import { createApp, createAppCache } from "../app.ts";
+import { denoFileSystem } from "../fs/deno_fs.ts";
+import { setupLogging, shutdownLogging } from "../log/setup.ts";
+import { type RunningServer, startServer } from "../server.ts";
+import type { CacheWatch } from "../serve/file_cache.ts";
+import type { WorkerReply, WorkerStartMessage } from "./worker_pool.ts";
+
+let server: RunningServer | null = null;
+let cacheWatch: CacheWatch | null = null;
+
+function reply(message: WorkerReply): void {
+  self.postMessage(message);
+}
+
+/** Builds the app and listens; reports "ready" or "failed" (never throws). */
+async function start(message: WorkerStartMessage): Promise<void> {
+  const { settings, root } = message;
+  try {
+    await setupLogging({
+      format: settings.logFormat,
+      quiet: settings.quiet,
+      audit: { path: settings.auditLog },
+    });
+    const cache = createAppCache({ settings, fs: denoFileSystem });
+    const handler = await createApp({
+      settings,
+      fs: denoFileSystem,
+      root,
+      tls: message.tls !== undefined,
+      cache,
+    });
+    if (settings.cache.enabled && settings.cache.watch) cacheWatch = cache.watch(root);
+    server = startServer({
+      handler,
+      hostname: settings.host,
+      port: message.port,
+      tls: message.tls,
+      trustProxy: settings.trustProxy,
+      reusePort: true,
+    });
+    reply({ kind: "ready" });
+  } catch (error) {
+    reply({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/** Stops listening, lets open responses finish (bounded), then reports "stopped". */
+async function stop(timeoutMs: number): Promise<void> {
+  try {
+    await server?.shutdown(timeoutMs);
+    cacheWatch?.close();
+    await shutdownLogging();
+  } finally {
+    reply({ kind: "stopped" });
+  }
+}
+
+self.onmessage = (
+  event: MessageEvent<WorkerStartMessage | { kind: "stop"; timeoutMs: number }>,
+) => {
+  const message = event.data;
+  if (message.kind === "start") void start(message);
+  else if (message.kind === "stop") void stop(message.timeoutMs);
+};

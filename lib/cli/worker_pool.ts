@@ -1,0 +1,162 @@
+/**
+ * @module
+ * `--workers N`: extra isolates (Web Workers) that each build their own app
+ * and hot-file cache and listen on the main isolate's port with
+ * SO_REUSEPORT, so the kernel spreads connections across them. The main
+ * isolate binds first (which settles `--port 0`), starts the others, prints
+ * the ready line once they all listen, and stops them on shutdown.
+ * Workers inherit the process's Deno permissions; nothing is widened.
+ */
+
+import type { Settings } from "../config/schema.ts";
+
+/** What the main isolate sends a worker to start it. */
+export interface WorkerStartMessage {
+  kind: "start";
+  settings: Settings;
+  root: string;
+  port: number;
+  tls?: { cert: string; key: string };
+}
+
+/** What a worker answers. */
+export type WorkerReply =
+  | { kind: "ready" }
+  | { kind: "failed"; message: string }
+  | { kind: "stopped" };
+
+/** Options for {@linkcode startWorkerPool}. */
+export interface WorkerPoolOptions {
+  /** Extra isolates to start (the main isolate serves too). */
+  count: number;
+  /** Effective settings, passed to each worker as they are. */
+  settings: Settings;
+  /** Real root path. */
+  root: string;
+  /** The port the main isolate bound. */
+  port: number;
+  /** TLS material, when serving TLS. */
+  tls?: { cert: string; key: string };
+  /** How long to wait for every worker to listen, in ms. */
+  startTimeoutMs?: number;
+}
+
+/** The running extra isolates. */
+export interface WorkerPool {
+  /** Number of extra isolates. */
+  readonly size: number;
+  /** Asks every worker to stop gracefully within `timeoutMs`, then terminates them. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/** `auto` → one isolate per CPU; numbers pass through; always at least 1. */
+export function resolveWorkerCount(value: number | string): number {
+  if (value === "auto") return Math.max(1, navigator.hardwareConcurrency || 1);
+  const count = typeof value === "number" ? value : Number(value);
+  return Number.isInteger(count) && count >= 1 ? count : 1;
+}
+
+/**
+ * Says why this process cannot run several isolates on one port, or null
+ * when it can: SO_REUSEPORT balancing is Linux-only, Deno exposes
+ * `reusePort` only with `--unstable-net` (it exits the process otherwise),
+ * and a worker's module is read from disk, which needs read access to it
+ * unless berth runs as a compiled binary.
+ */
+export async function checkWorkerSupport(): Promise<string | null> {
+  if (Deno.build.os !== "linux") return "several isolates can share a port on Linux only";
+  if (typeof (Deno as { listenDatagram?: unknown }).listenDatagram !== "function") {
+    return "Deno needs the --unstable-net flag to share a port between isolates " +
+      "(deno run --unstable-net ... main.ts --workers N)";
+  }
+  if (WORKER_URL.protocol === "file:" && Deno.build.standalone !== true) {
+    // Not node:url's fileURLToPath: loading that polyfill costs ~30 ms of startup.
+    const modules = decodeURIComponent(new URL("../..", WORKER_URL).pathname);
+    const { state } = await Deno.permissions.query({ name: "read", path: modules });
+    if (state !== "granted") {
+      return `workers load berth's modules from disk: add read access to them, ` +
+        `e.g. --allow-read=<root>,${modules}`;
+    }
+  }
+  return null;
+}
+
+const WORKER_URL = new URL("./worker_entry.ts", import.meta.url);
+const DEFAULT_START_TIMEOUT_MS = 15_000;
+
+/**
+ * Starts `options.count` workers on `options.port` and resolves once all of
+ * them listen; if one fails, the others are terminated and this throws.
+ */
+export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
+  const workers: Worker[] = [];
+  const start: WorkerStartMessage = {
+    kind: "start",
+    settings: options.settings,
+    root: options.root,
+    port: options.port,
+    tls: options.tls,
+  };
+  const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  try {
+    await Promise.all(Array.from({ length: options.count }, () => {
+      const worker = new Worker(WORKER_URL, { type: "module" });
+      workers.push(worker);
+      return waitForReply(worker, "ready", timeoutMs, () => worker.postMessage(start));
+    }));
+  } catch (error) {
+    for (const worker of workers) worker.terminate();
+    throw error;
+  }
+  return {
+    size: workers.length,
+    async stop(stopTimeoutMs: number) {
+      await Promise.all(workers.map((worker) =>
+        waitForReply(
+          worker,
+          "stopped",
+          stopTimeoutMs + 1000,
+          () => worker.postMessage({ kind: "stop", timeoutMs: stopTimeoutMs }),
+        ).catch(() => {})
+      ));
+      for (const worker of workers) worker.terminate();
+    },
+  };
+}
+
+/** Sends via `send` and resolves on the wanted reply; rejects on failure, error or timeout. */
+function waitForReply(
+  worker: Worker,
+  wanted: "ready" | "stopped",
+  timeoutMs: number,
+  send: () => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`A worker did not report "${wanted}" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (event: MessageEvent<WorkerReply>) => {
+      if (event.data.kind === wanted) {
+        cleanup();
+        resolve();
+      } else if (event.data.kind === "failed") {
+        cleanup();
+        reject(new Error(event.data.message));
+      }
+    };
+    const onError = (event: ErrorEvent) => {
+      event.preventDefault();
+      cleanup();
+      reject(new Error(`A worker failed: ${event.message}`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      worker.removeEventListener("message", onMessage);
+      worker.removeEventListener("error", onError);
+    };
+    worker.addEventListener("message", onMessage);
+    worker.addEventListener("error", onError);
+    send();
+  });
+}

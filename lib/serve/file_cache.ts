@@ -1,0 +1,330 @@
+/**
+ * @module
+ * The hot-file cache: an LRU bounded by bytes that keeps what the file core
+ * worked out for a URL path (body bytes, precomputed headers, encoded
+ * variants, rendered listings) so a repeat request touches neither the disk
+ * nor the path resolver.
+ *
+ * Never stale. Each entry remembers the file it came from (path, size, mtime,
+ * inode). Without a watcher every hit is revalidated with one `stat` of that
+ * path; with {@linkcode FileCache.watch} running, `Deno.watchFs` events drop
+ * the affected entries and hits cost no filesystem call at all. If the watcher
+ * fails or stops, the cache falls back to per-hit `stat` on its own.
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type { FileInfo, FileSystem } from "../fs/types.ts";
+import { LOG_CATEGORY } from "../log/setup.ts";
+
+/** Options for {@linkcode createFileCache}. */
+export interface FileCacheOptions {
+  /** False turns the cache off: every lookup misses and nothing is stored. */
+  enabled: boolean;
+  /** Largest file body kept in memory, in bytes. */
+  maxFileBytes: number;
+  /** Total bytes of all entries (bodies and encoded variants). */
+  maxTotalBytes: number;
+}
+
+/** What an entry was derived from; a `stat` of `path` must still match it. */
+export interface CacheValidator {
+  /** Path to `stat` (the joined request path, so symlinks are followed as a request would). */
+  path: string;
+  /** True for a directory (listings), false for a file. */
+  directory: boolean;
+  /** Size in bytes when cached. */
+  size: number;
+  /** Modification time in ms when cached. */
+  mtimeMs: number | null;
+  /** Inode when cached; a replaced file has a new one even with equal size and mtime. */
+  ino: number | null;
+}
+
+/** Paths whose change on disk must drop an entry (used with the watcher). */
+export interface CacheDependencies {
+  /** Files (or their ancestors) the entry depends on. */
+  files: readonly string[];
+  /** Directories whose direct or indirect children the entry depends on (listings, index lookup). */
+  directories: readonly string[];
+}
+
+/** Input of {@linkcode FileCache.set}. */
+export interface CacheEntryInit<T> {
+  /** The cached value. */
+  value: T;
+  /** Bytes the value holds (bodies, variants); a small overhead is added. */
+  bytes: number;
+  /** What per-hit `stat`s compare against (the file first, then e.g. its siblings). */
+  validators: readonly CacheValidator[];
+  /** What a watcher event invalidates. */
+  dependencies: CacheDependencies;
+}
+
+/** Counters exposed for metrics. */
+export interface FileCacheStats {
+  /** Lookups answered from memory. */
+  hits: number;
+  /** Lookups that had to go to the disk. */
+  misses: number;
+  /** Entries held now. */
+  entries: number;
+  /** Bytes held now. */
+  bytes: number;
+}
+
+/** A running `Deno.watchFs` subscription that keeps the cache current. */
+export interface CacheWatch {
+  /** Stops watching; the cache goes back to revalidating every hit with `stat`. */
+  close(): void;
+}
+
+/** The cache shared by the file core, listings and the metrics endpoint. */
+export interface FileCache {
+  /** The options the cache was built with. */
+  readonly options: Readonly<FileCacheOptions>;
+  /** True while a watcher keeps entries current (hits need no `stat`). */
+  readonly watching: boolean;
+  /** Bumped on every watcher event; a miss started before a bump must not store its result. */
+  readonly epoch: number;
+  /**
+   * Looks `key` up: the value when current, else undefined. Returns a promise
+   * only when the hit must be revalidated with `stat` (no watcher running).
+   */
+  get<T>(key: string): T | undefined | Promise<T | undefined>;
+  /** Stores an entry unless it is too big or the cache is off; evicts least recently used ones. */
+  set<T>(key: string, entry: CacheEntryInit<T>, epoch: number): void;
+  /** Grows an entry's byte count (a compressed variant was added); false if it no longer fits. */
+  grow(key: string, bytes: number): boolean;
+  /** Looks up a remembered "nothing here" answer; only kept while a watcher runs. */
+  isKnownMissing(key: string): boolean;
+  /** Remembers that `key` resolves to nothing (ignored without a watcher). */
+  setMissing(key: string, epoch: number): void;
+  /** Drops every entry that depends on `path`. */
+  invalidate(path: string): void;
+  /** Drops everything. */
+  clear(): void;
+  /** Starts watching `root` (a real path) so hits skip `stat`; without a watcher, hits `stat`. */
+  watch(root: string): CacheWatch;
+  /** Current counters. */
+  stats(): FileCacheStats;
+}
+
+/** Default largest cached file: 1 MiB. */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+/** Default cache size: 64 MiB. */
+export const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
+/** Bookkeeping bytes counted per entry on top of its value. */
+const ENTRY_OVERHEAD_BYTES = 512;
+/** Most remembered "not found" paths; the set is cleared when full, so scans cannot grow it. */
+const MAX_MISSING_ENTRIES = 10_000;
+
+interface Entry {
+  value: unknown;
+  bytes: number;
+  validators: readonly CacheValidator[];
+  dependencies: CacheDependencies;
+}
+
+/** Reports whether a fresh `stat` still describes the file an entry was built from. */
+export function isSameFile(validator: CacheValidator, info: FileInfo): boolean {
+  return (validator.directory ? info.isDirectory : info.isFile) &&
+    info.size === validator.size && info.mtimeMs === validator.mtimeMs &&
+    info.ino === validator.ino;
+}
+
+/** Reports whether a change at `changed` affects an entry with these dependencies. */
+export function dependsOn(dependencies: CacheDependencies, changed: string): boolean {
+  const prefix = changed + "/";
+  for (const file of dependencies.files) {
+    if (file === changed || file.startsWith(prefix)) return true;
+  }
+  for (const directory of dependencies.directories) {
+    if (
+      directory === changed || directory.startsWith(prefix) ||
+      changed.startsWith(directory + "/")
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Builds a cache reading through `fs` for revalidation.
+ * SECURITY: keys must be URL paths (or derived strings) whose entries were
+ * stored only after the full path-safety checks; a hit replays that decision,
+ * and revalidation compares the inode so a swapped-in symlink or file misses.
+ */
+export function createFileCache(fs: FileSystem, options: FileCacheOptions): FileCache {
+  const logger = getLogger([...LOG_CATEGORY, "cache"]);
+  const entries = new Map<string, Entry>();
+  const missing = new Set<string>();
+  let totalBytes = 0;
+  let hits = 0;
+  let misses = 0;
+  let epoch = 0;
+  let watcher: Deno.FsWatcher | null = null;
+
+  function remove(key: string, entry: Entry): void {
+    entries.delete(key);
+    totalBytes -= entry.bytes;
+  }
+
+  function evictUntilFits(incoming: number): void {
+    for (const [key, entry] of entries) {
+      if (totalBytes + incoming <= options.maxTotalBytes) return;
+      remove(key, entry);
+    }
+  }
+
+  function touch(key: string, entry: Entry): void {
+    // Map keeps insertion order: re-inserting makes this the most recently used.
+    entries.delete(key);
+    entries.set(key, entry);
+  }
+
+  async function revalidate(key: string, entry: Entry): Promise<unknown> {
+    let current: boolean;
+    try {
+      const infos = await Promise.all(
+        entry.validators.map((validator) => fs.stat(validator.path)),
+      );
+      current = infos.every((info, i) => isSameFile(entry.validators[i], info));
+    } catch {
+      current = false;
+    }
+    if (!current) {
+      if (entries.get(key) === entry) remove(key, entry);
+      misses++;
+      return undefined;
+    }
+    hits++;
+    return entry.value;
+  }
+
+  const cache: FileCache = {
+    options,
+    get watching() {
+      return watcher !== null;
+    },
+    get epoch() {
+      return epoch;
+    },
+    get<T>(key: string): T | undefined | Promise<T | undefined> {
+      const entry = entries.get(key);
+      if (entry === undefined) {
+        misses++;
+        return undefined;
+      }
+      touch(key, entry);
+      if (watcher === null) return revalidate(key, entry) as Promise<T | undefined>;
+      hits++;
+      return entry.value as T;
+    },
+    set<T>(key: string, init: CacheEntryInit<T>, startEpoch: number): void {
+      if (!options.enabled || startEpoch !== epoch) return;
+      const bytes = init.bytes + ENTRY_OVERHEAD_BYTES;
+      if (bytes > options.maxTotalBytes) return;
+      const previous = entries.get(key);
+      if (previous !== undefined) remove(key, previous);
+      evictUntilFits(bytes);
+      entries.set(key, { ...init, bytes });
+      totalBytes += bytes;
+    },
+    grow(key: string, bytes: number): boolean {
+      const entry = entries.get(key);
+      if (entry === undefined) return false;
+      if (entry.bytes + bytes > options.maxTotalBytes) return false;
+      entries.delete(key);
+      totalBytes -= entry.bytes;
+      evictUntilFits(entry.bytes + bytes);
+      entry.bytes += bytes;
+      entries.set(key, entry);
+      totalBytes += entry.bytes;
+      return true;
+    },
+    isKnownMissing(key: string): boolean {
+      if (watcher === null || !missing.has(key)) return false;
+      hits++;
+      return true;
+    },
+    setMissing(key: string, startEpoch: number): void {
+      if (!options.enabled || watcher === null || startEpoch !== epoch) return;
+      if (missing.size >= MAX_MISSING_ENTRIES) missing.clear();
+      missing.add(key);
+    },
+    invalidate(path: string): void {
+      for (const [key, entry] of entries) {
+        if (dependsOn(entry.dependencies, path)) remove(key, entry);
+      }
+    },
+    clear(): void {
+      entries.clear();
+      missing.clear();
+      totalBytes = 0;
+    },
+    watch(root: string): CacheWatch {
+      if (!options.enabled || watcher !== null) return { close() {} };
+      let current: Deno.FsWatcher;
+      try {
+        current = Deno.watchFs(root, { recursive: true });
+      } catch (error) {
+        logger.warn(
+          "Cannot watch {root} for changes ({error}); every cache hit is checked with stat",
+          {
+            root,
+            error: String(error),
+          },
+        );
+        return { close() {} };
+      }
+      watcher = current;
+      const stop = () => {
+        if (watcher !== current) return;
+        watcher = null;
+        epoch++;
+        missing.clear();
+      };
+      (async () => {
+        try {
+          for await (const event of current) {
+            epoch++;
+            missing.clear();
+            if (event.kind === "other" || event.paths.length === 0) {
+              // Rescans and overflows say nothing precise: start over.
+              entries.clear();
+              totalBytes = 0;
+              continue;
+            }
+            for (const path of event.paths) cache.invalidate(path);
+          }
+        } catch (error) {
+          if (watcher === current) {
+            logger.warn(
+              "Stopped watching for changes ({error}); cache hits are checked with stat",
+              {
+                error: String(error),
+              },
+            );
+          }
+        } finally {
+          stop();
+        }
+      })();
+      return {
+        close() {
+          stop();
+          try {
+            current.close();
+          } catch {
+            // Already closed by the runtime.
+          }
+        },
+      };
+    },
+    stats(): FileCacheStats {
+      return { hits, misses, entries: entries.size, bytes: totalBytes };
+    },
+  };
+  return cache;
+}

@@ -1,0 +1,199 @@
+import assert from "node:assert/strict";
+import { createApp } from "../../lib/app.ts";
+import type { Handler } from "../../lib/compose.ts";
+import { DEFAULT_SETTINGS, type Settings } from "../../lib/config/schema.ts";
+import { denoFileSystem } from "../../lib/fs/deno_fs.ts";
+import { createFileCache, type FileCache } from "../../lib/serve/file_cache.ts";
+import { send, sendText } from "./app_harness.ts";
+
+/** A fresh root plus an app over it sharing `cache`, for tests that edit files. */
+async function setup(
+  overrides: Partial<Settings> = {},
+): Promise<{ root: string; app: Handler; cache: FileCache }> {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-cache-" }));
+  const settings: Settings = { ...DEFAULT_SETTINGS, ...overrides, root };
+  const cache = createFileCache(denoFileSystem, {
+    enabled: true,
+    maxFileBytes: settings.cache.maxFileBytes,
+    maxTotalBytes: settings.cache.maxTotalBytes,
+  });
+  const app = await createApp({ settings, fs: denoFileSystem, root, tls: false, cache });
+  return { root, app, cache };
+}
+
+Deno.test("serveFiles() serves repeat requests from the cache and counts hits", async () => {
+  const { root, app, cache } = await setup();
+  try {
+    await Deno.writeTextFile(`${root}/a.txt`, "first");
+    assert.equal((await sendText(app, "/a.txt")).body, "first");
+    const before = cache.stats();
+    assert.equal(before.entries, 1);
+    assert.equal((await sendText(app, "/a.txt")).body, "first");
+    assert.equal(cache.stats().hits, before.hits + 1);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("serveFiles() never serves a stale cached file after edit, truncate, replace or delete", async () => {
+  const { root, app } = await setup();
+  try {
+    const path = `${root}/page.html`;
+    await Deno.writeTextFile(path, "<p>one</p>");
+    const first = await sendText(app, "/page.html");
+    assert.equal(first.body, "<p>one</p>");
+
+    // Edit in place with the same length: the mtime (and maybe only it) changes.
+    await Deno.writeTextFile(path, "<p>two</p>");
+    await Deno.utime(path, new Date(), new Date(Date.now() + 5000));
+    const edited = await sendText(app, "/page.html");
+    assert.equal(edited.body, "<p>two</p>");
+    assert.notEqual(edited.headers.get("etag"), first.headers.get("etag"));
+
+    // Truncate.
+    await Deno.truncate(path, 3);
+    const truncated = await sendText(app, "/page.html");
+    assert.equal(truncated.body, "<p>");
+    assert.equal(truncated.headers.get("content-length"), "3");
+
+    // Replace by rename (a new inode), keeping size and mtime.
+    const stat = await Deno.stat(path);
+    await Deno.writeTextFile(`${root}/next.tmp`, "abc");
+    await Deno.utime(`${root}/next.tmp`, stat.atime!, stat.mtime!);
+    await Deno.rename(`${root}/next.tmp`, path);
+    const replaced = await sendText(app, "/page.html");
+    assert.equal(replaced.body, "abc");
+
+    // Delete.
+    await Deno.remove(path);
+    const deleted = await send(app, "/page.html");
+    await deleted.body?.cancel();
+    assert.equal(deleted.status, 404);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("serveFiles() keeps symlink and dotfile containment for cached paths", async () => {
+  const { root, app } = await setup();
+  const outside = await Deno.makeTempDir({ prefix: "berth-outside-" });
+  try {
+    await Deno.writeTextFile(`${outside}/secret.txt`, "outside secret");
+    await Deno.writeTextFile(`${root}/target.txt`, "inside");
+    await Deno.symlink(`${root}/target.txt`, `${root}/link.txt`);
+    assert.equal((await sendText(app, "/link.txt")).body, "inside");
+    // Swap the link to point outside the root: the cached answer must not survive.
+    await Deno.remove(`${root}/link.txt`);
+    await Deno.symlink(`${outside}/secret.txt`, `${root}/link.txt`);
+    const swapped = await sendText(app, "/link.txt");
+    assert.equal(swapped.status, 404);
+    assert.ok(!swapped.body.includes("outside secret"));
+    // A hidden name stays hidden however often it is asked for.
+    await Deno.writeTextFile(`${root}/.env`, "TOKEN=1");
+    for (let i = 0; i < 2; i++) {
+      const hidden = await sendText(app, "/.env");
+      assert.equal(hidden.status, 404);
+      assert.ok(!hidden.body.includes("TOKEN"));
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("serveFiles() renders a listing once per directory state and again after a change", async () => {
+  const { root, app, cache } = await setup({ listing: true });
+  try {
+    await Deno.mkdir(`${root}/docs`);
+    await Deno.writeTextFile(`${root}/docs/a.txt`, "a");
+    const first = await sendText(app, "/docs/");
+    assert.ok(first.body.includes("a.txt"));
+    const hits = cache.stats().hits;
+    const again = await sendText(app, "/docs/");
+    assert.equal(again.body, first.body);
+    assert.equal(cache.stats().hits, hits + 1);
+    await Deno.writeTextFile(`${root}/docs/b.txt`, "b");
+    // The directory's mtime has 1 ms+ resolution; make the change unmistakable.
+    await Deno.utime(`${root}/docs`, new Date(), new Date(Date.now() + 5000));
+    const changed = await sendText(app, "/docs/");
+    assert.ok(changed.body.includes("b.txt"));
+    const json = await sendText(app, "/docs/", { headers: { accept: "application/json" } });
+    assert.deepEqual(
+      JSON.parse(json.body).entries.map((entry: { name: string }) => entry.name),
+      ["a.txt", "b.txt"],
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("serveFiles() keeps the cache current through a watcher and remembers 404s only while watching", async () => {
+  const { root, app, cache } = await setup();
+  const watch = cache.watch(root);
+  try {
+    assert.equal(cache.watching, true);
+    await Deno.writeTextFile(`${root}/w.txt`, "old");
+    assert.equal((await sendText(app, "/w.txt")).body, "old");
+    assert.equal((await sendText(app, "/later.txt")).status, 404);
+    await Deno.writeTextFile(`${root}/w.txt`, "new!");
+    await Deno.writeTextFile(`${root}/later.txt`, "here");
+    // Events arrive asynchronously: wait (bounded) until the watcher has seen them.
+    let body = "";
+    let status = 0;
+    for (let i = 0; i < 200 && (body !== "new!" || status !== 200); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      body = (await sendText(app, "/w.txt")).body;
+      status = (await sendText(app, "/later.txt")).status;
+    }
+    assert.equal(body, "new!");
+    assert.equal(status, 200);
+  } finally {
+    watch.close();
+    await Deno.remove(root, { recursive: true });
+  }
+  assert.equal(cache.watching, false);
+});
+
+Deno.test("serveFiles() serves from disk with the cache turned off", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-nocache-" }));
+  try {
+    const settings: Settings = {
+      ...DEFAULT_SETTINGS,
+      root,
+      cache: { ...DEFAULT_SETTINGS.cache, enabled: false },
+    };
+    const app = await createApp({ settings, fs: denoFileSystem, root, tls: false });
+    await Deno.writeTextFile(`${root}/x.txt`, "1");
+    assert.equal((await sendText(app, "/x.txt")).body, "1");
+    await Deno.writeTextFile(`${root}/x.txt`, "22");
+    assert.equal((await sendText(app, "/x.txt")).body, "22");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("serveFiles() reads only the requested range of a file too big for the cache", async () => {
+  const { root, app } = await setup({
+    cache: { ...DEFAULT_SETTINGS.cache, maxFileBytes: 16 },
+  });
+  try {
+    const content = "0123456789".repeat(20_000);
+    await Deno.writeTextFile(`${root}/big.txt`, content);
+    for (
+      const [range, expected] of [
+        ["bytes=10-19", content.slice(10, 20)],
+        ["bytes=-5", content.slice(-5)],
+        [`bytes=100-${100 + 70_000}`, content.slice(100, 100 + 70_001)],
+      ] as const
+    ) {
+      const response = await sendText(app, "/big.txt", { headers: { range } });
+      assert.equal(response.status, 206, range);
+      assert.equal(response.body, expected, range);
+      assert.equal(response.headers.get("content-length"), String(expected.length), range);
+    }
+    const whole = await sendText(app, "/big.txt");
+    assert.equal(whole.body.length, content.length);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

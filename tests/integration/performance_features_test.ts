@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { minimalPermissions, runBerth, startBerth } from "./harness.ts";
+
+const REPO_DIR = fileURLToPath(new URL("../../", import.meta.url));
+
+async function makeRoot(): Promise<string> {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-perf-" }));
+  await Deno.writeTextFile(`${root}/index.html`, "<h1>home</h1>");
+  await Deno.writeTextFile(`${root}/app.js`, "export const value = 1;\n".repeat(100));
+  return root;
+}
+
+Deno.test("berth shows an edited cached file on the next request (stat validation)", async () => {
+  const root = await makeRoot();
+  const berth = await startBerth({ root, env: { BERTH_CACHE_WATCH: "false" } });
+  try {
+    const first = await fetch(new URL("index.html", berth.url));
+    assert.equal(await first.text(), "<h1>home</h1>");
+    await Deno.writeTextFile(`${root}/index.html`, "<h1>changed</h1>");
+    const second = await fetch(new URL("index.html", berth.url));
+    assert.equal(await second.text(), "<h1>changed</h1>");
+    await Deno.remove(`${root}/index.html`);
+    const third = await fetch(new URL("index.html", berth.url));
+    await third.body?.cancel();
+    assert.equal(third.status, 404);
+  } finally {
+    assert.equal((await berth.stop()).code, 0);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("berth picks up an edit through its watcher and serves gzip over HTTP", async () => {
+  const root = await makeRoot();
+  const berth = await startBerth({ root });
+  try {
+    const first = await fetch(new URL("index.html", berth.url));
+    assert.equal(await first.text(), "<h1>home</h1>");
+    await Deno.writeTextFile(`${root}/index.html`, "<h1>watched</h1>");
+    let body = "";
+    for (let i = 0; i < 200 && body !== "<h1>watched</h1>"; i++) {
+      const response = await fetch(new URL("index.html", berth.url));
+      body = await response.text();
+      if (body !== "<h1>watched</h1>") await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(body, "<h1>watched</h1>");
+
+    const gzip = await fetch(new URL("app.js", berth.url), {
+      headers: { "accept-encoding": "gzip" },
+    });
+    // fetch() decodes the body transparently and keeps the header.
+    assert.equal(gzip.headers.get("content-encoding"), "gzip");
+    assert.equal(await gzip.text(), "export const value = 1;\n".repeat(100));
+    assert.equal(gzip.headers.get("vary"), "Accept-Encoding");
+  } finally {
+    assert.equal((await berth.stop()).code, 0);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("berth --workers 2 serves from two isolates on one port and exits 0 on SIGTERM", async () => {
+  const root = await makeRoot();
+  const berth = await startBerth({
+    root,
+    args: ["--workers", "2"],
+    permissions: ["--unstable-net", "--allow-net=127.0.0.1", `--allow-read=${root},${REPO_DIR}`],
+  });
+  try {
+    const readyLines = berth.lines.filter((line) => line.includes("listening on"));
+    assert.equal(readyLines.length, 1);
+    // Each connection lands on one of the sockets; request ids carry a per-isolate prefix.
+    for (let i = 0; i < 24; i++) {
+      const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+      try {
+        const response = await fetch(new URL("index.html", berth.url), { client });
+        assert.equal(response.status, 200);
+        assert.equal(await response.text(), "<h1>home</h1>");
+      } finally {
+        client.close();
+      }
+    }
+    let prefixes = new Set<string>();
+    for (let i = 0; i < 100 && prefixes.size < 2; i++) {
+      prefixes = new Set(
+        berth.lines.flatMap((line) => {
+          const id = /"requestId":"([a-z0-9]+)-/.exec(line)?.[1];
+          return id === undefined ? [] : [id];
+        }),
+      );
+      if (prefixes.size < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(prefixes.size, 2, "both isolates answered requests");
+  } finally {
+    const status = await berth.stop();
+    await Deno.remove(root, { recursive: true });
+    assert.equal(status.code, 0);
+  }
+});
+
+Deno.test("berth --workers explains the flags it needs instead of failing obscurely", async () => {
+  const root = await makeRoot();
+  try {
+    const withoutUnstable = await runBerth([root, "--port", "0", "--workers", "2"], {
+      permissions: minimalPermissions(root),
+    });
+    assert.equal(withoutUnstable.code, 2);
+    assert.match(withoutUnstable.stderr, /--unstable-net/);
+    const withoutRead = await runBerth([root, "--port", "0", "--workers", "2"], {
+      permissions: ["--unstable-net", ...minimalPermissions(root)],
+    });
+    assert.equal(withoutRead.code, 2);
+    assert.match(withoutRead.stderr, /add read access/);
+    const bad = await runBerth([root, "--workers", "lots"], {
+      permissions: minimalPermissions(root),
+    });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--workers/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
