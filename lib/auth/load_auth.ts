@@ -1,0 +1,225 @@
+/**
+ * @module
+ * Startup for access control: compiles the access rules, loads keys and the
+ * users file, and decides which credential sources and endpoints are on.
+ * Every configuration mistake surfaces here as a ConfigError, never on the
+ * first request.
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { type Settings, URL_VALUE_REGEXP } from "../config/schema.ts";
+import { writeAuditEvent } from "../log/audit.ts";
+import { ConfigError } from "../config/errors.ts";
+import { type AccessRule, AccessRuleError, compileAccessRules } from "./access_rules.ts";
+import {
+  createTokenSigner,
+  createTokenVerifier,
+  loadJwtOptions,
+  type TokenSigner,
+  type TokenVerifier,
+} from "./jwt.ts";
+import { createTotpReplayGuard } from "./totp.ts";
+import { createUserStore, readUsersFile, type UserStore } from "./users.ts";
+import { createLoginThrottle, type LoginThrottle } from "../middleware/rate_limit.ts";
+
+/** Everything the auth and login layers need, loaded once. */
+export interface AuthRuntime {
+  /** Compiled access rules, in order. */
+  rules: AccessRule[];
+  /** Verifies Bearer and cookie tokens; null when no token source is configured. */
+  verifier: TokenVerifier | null;
+  /** Signs login tokens; null when there is no HS secret (login off). */
+  signer: TokenSigner | null;
+  /** Users from the users file; null without one. */
+  users: UserStore | null;
+  /** Whether HTTP Basic credentials are checked. */
+  basic: boolean;
+  /** Whether `/_berth/login` and `/_berth/logout` answer. */
+  login: boolean;
+  /** True when the signing key was generated at startup (sessions end on restart). */
+  ephemeralSecret: boolean;
+  /** Session cookie name. */
+  cookieName: string;
+  /** Lifetime of login tokens, in seconds. */
+  sessionTtlSeconds: number;
+  /** Always-on limits in front of password checks. */
+  throttle: LoginThrottle;
+  /** One use per TOTP code. */
+  totpReplayGuard: { claim(user: string, step: number): boolean };
+  /** Credential sources in use, for the startup log and audit summary. */
+  methods: string[];
+}
+
+/** Options for {@linkcode loadAuth}. */
+export interface LoadAuthOptions {
+  /** Environment the JWT secret is read from; defaults to the process's. */
+  env?: Record<string, string>;
+}
+
+/** Bytes of the signing key generated when the login has no configured secret. */
+const EPHEMERAL_SECRET_BYTES = 32;
+
+/**
+ * Loads access control for `settings`, or returns null when nothing about it
+ * is configured (then no auth layer runs at all).
+ *
+ * @throws {ConfigError} for bad patterns, unreadable key or users files, a
+ * missing secret variable, Basic without users, or rules that protect paths
+ * when no credential source exists.
+ */
+export async function loadAuth(
+  settings: Settings,
+  options: LoadAuthOptions = {},
+): Promise<AuthRuntime | null> {
+  const { auth } = settings;
+  const jwt = auth.jwt;
+  const jwtConfigured = jwt.secretEnv !== undefined || jwt.secretFile !== undefined ||
+    jwt.publicKey !== undefined || jwt.jwks !== undefined;
+  if (auth.basic && auth.users === undefined) {
+    throw new ConfigError(
+      'Invalid config "auth.basic": HTTP Basic needs a users file, set "auth.users"',
+    );
+  }
+  if (settings.access.length === 0 && auth.users === undefined && !jwtConfigured) return null;
+
+  let rules: AccessRule[];
+  try {
+    rules = compileAccessRules(settings.access);
+  } catch (error) {
+    if (error instanceof AccessRuleError) {
+      throw new ConfigError(`Invalid config "access": ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+
+  const users = auth.users === undefined ? null : createUserStore(await readUsersFile(auth.users));
+
+  const methods: string[] = [];
+  let verifier: TokenVerifier | null = null;
+  let signer: TokenSigner | null = null;
+  let ephemeralSecret = false;
+  if (jwtConfigured) {
+    const jwtOptions = await loadJwtOptions(jwt, undefined, options.env);
+    verifier = createTokenVerifier(jwtOptions);
+    if (jwtOptions.secret !== undefined) methods.push("jwt-secret");
+    if (jwtOptions.publicKeyPem !== undefined || jwtOptions.jwk !== undefined) {
+      methods.push("jwt-public-key");
+    }
+    if (jwtOptions.jwks !== undefined) methods.push("jwks");
+    const hmac = jwtOptions.algorithms.find((algorithm) => algorithm.startsWith("HS"));
+    if (jwtOptions.secret !== undefined && hmac !== undefined && users !== null) {
+      signer = createTokenSigner({
+        secret: jwtOptions.secret,
+        algorithm: hmac as "HS256" | "HS384" | "HS512",
+        issuer: jwt.issuer,
+        audience: jwt.audience,
+      });
+    }
+  } else if (users !== null) {
+    // SECURITY: a key that lives only in memory; tokens die with the process,
+    // which suits a shared folder and needs no secret management at all.
+    const secret = crypto.getRandomValues(new Uint8Array(EPHEMERAL_SECRET_BYTES));
+    verifier = createTokenVerifier({ secret, algorithms: ["HS256"] });
+    signer = createTokenSigner({ secret, algorithm: "HS256" });
+    ephemeralSecret = true;
+    methods.push("session-key-in-memory");
+  }
+  const login = signer !== null && users !== null;
+  if (login) methods.push("login");
+  if (auth.basic) methods.push("basic");
+
+  const protects = rules.some((rule) => rule.requirement.kind !== "public");
+  if (protects && verifier === null && !auth.basic) {
+    throw new ConfigError(
+      'Invalid config "access": rules protect paths but no credentials are configured (set "auth.users" or "auth.jwt")',
+    );
+  }
+
+  return {
+    rules,
+    verifier,
+    signer,
+    users,
+    basic: auth.basic,
+    login,
+    ephemeralSecret,
+    cookieName: auth.cookieName,
+    sessionTtlSeconds: auth.sessionTtlSeconds,
+    throttle: createLoginThrottle(),
+    totpReplayGuard: createTotpReplayGuard(),
+    methods,
+  };
+}
+
+/** What access control reads at startup and at run time, for the permission check. */
+export interface AuthAccess {
+  /** Users, key and JWKS files. */
+  readFiles: string[];
+  /** The JWT secret's variable. */
+  envVars: string[];
+  /** The JWKS URL's host (`host:port`), fetched on first use. */
+  netHosts: string[];
+  /** The audit log file. */
+  writeFiles: string[];
+}
+
+/** Lists the files, variables and hosts the auth settings name. */
+export function listAuthAccess(settings: Settings): AuthAccess {
+  const { auth, auditLog } = settings;
+  const { jwt } = auth;
+  const readFiles = [auth.users, jwt.secretFile, jwt.publicKey].filter(
+    (path): path is string => path !== undefined,
+  );
+  const netHosts: string[] = [];
+  if (jwt.jwks !== undefined) {
+    if (URL_VALUE_REGEXP.test(jwt.jwks)) {
+      const url = new URL(jwt.jwks);
+      netHosts.push(`${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`);
+    } else {
+      readFiles.push(jwt.jwks);
+    }
+  }
+  return {
+    readFiles,
+    envVars: jwt.secretEnv === undefined ? [] : [jwt.secretEnv],
+    netHosts,
+    writeFiles: auditLog === undefined ? [] : [auditLog],
+  };
+}
+
+/**
+ * Logs one line saying whether access control and login are on (and why
+ * login is off), then writes the redacted startup summary to the audit log.
+ */
+export function announceAuth(runtime: AuthRuntime | null, settings: Settings): void {
+  const logger = getLogger(["berth"]);
+  if (runtime === null) {
+    logger.info("access control off (no access rules, users or keys configured)");
+  } else {
+    const loginState = runtime.login
+      ? `on at ${settings.internalPrefix}login${
+        runtime.ephemeralSecret ? " (in-memory key: sessions end when berth stops)" : ""
+      }`
+      : runtime.users === null
+      ? "off (no users file)"
+      : "off (no HS256/384/512 secret to sign sessions; only public keys are configured)";
+    logger.info(
+      "access control on: {rules} access rule(s), credentials {methods}, login {login}",
+      { rules: runtime.rules.length, methods: runtime.methods.join(", "), login: loginState },
+    );
+  }
+  logger.info("rate limit {rateLimit}, trust proxy {trustProxy}, audit log to {auditLog}", {
+    rateLimit: settings.rateLimit.requestsPerSecond > 0
+      ? `${settings.rateLimit.requestsPerSecond}/s per client (burst ${settings.rateLimit.burst})`
+      : "off (login attempts are always limited)",
+    trustProxy: settings.trustProxy ? "on" : "off",
+    auditLog: settings.auditLog ?? "stderr",
+  });
+  writeAuditEvent({
+    event: "startup",
+    authMethods: runtime?.methods ?? [],
+    accessRules: runtime?.rules.length ?? 0,
+    login: runtime?.login ?? false,
+    rateLimit: settings.rateLimit.requestsPerSecond,
+  });
+}

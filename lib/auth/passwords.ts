@@ -1,0 +1,180 @@
+/**
+ * @module
+ * Password hashing with `npm:hash-wasm`: new hashes are argon2id PHC strings
+ * (RFC 9106) with OWASP's parameters; bcrypt `$2a$`/`$2b$`/`$2y$` hashes are
+ * verified too, so Apache htpasswd users can move over. Hashes are recomputed
+ * and compared in constant time rather than trusting a library's `verify`.
+ */
+
+import { argon2id, bcrypt } from "hash-wasm";
+
+/** argon2id cost: 19 MiB, 2 passes, 1 lane (OWASP Password Storage Cheat Sheet). */
+export const ARGON2_PARAMETERS = { memorySize: 19_456, iterations: 2, parallelism: 1 } as const;
+/** Bytes of random salt in a new hash. */
+const SALT_BYTES = 16;
+/** Bytes of hash output in a new hash. */
+const HASH_BYTES = 32;
+/** Longest password accepted, in bytes (longer input is refused, not truncated). */
+export const MAX_PASSWORD_BYTES = 1024;
+/** bcrypt reads at most this many password bytes. */
+const BCRYPT_MAX_BYTES = 72;
+/** Upper bounds on stored parameters, so a mistyped hash cannot stall the server. */
+const MAX_ARGON2_MEMORY_KIB = 1_048_576;
+const MAX_ARGON2_ITERATIONS = 64;
+const MAX_ARGON2_PARALLELISM = 16;
+const MAX_BCRYPT_COST = 20;
+
+/** `$argon2id$v=19$m=…,t=…,p=…$salt$hash` with unpadded standard base64 (PHC string format). */
+export const ARGON2ID_HASH_REGEXP =
+  /^\$argon2id\$v=19\$m=(\d{1,8}),t=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/]{11,88})\$([A-Za-z0-9+/]{22,88})$/;
+/** `$2a$`, `$2b$` or `$2y$`, a two-digit cost, 22 salt and 31 hash characters in bcrypt's base64. */
+export const BCRYPT_HASH_REGEXP = /^\$2[aby]\$(\d\d)\$([./A-Za-z0-9]{22})([./A-Za-z0-9]{31})$/;
+
+/** bcrypt's base64 alphabet (not the standard one). */
+const BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const TEXT_ENCODER = new TextEncoder();
+
+/**
+ * A valid argon2id hash of a random, forgotten password, verified for unknown
+ * user names so they cost the same time as a wrong password.
+ */
+export const DUMMY_HASH =
+  "$argon2id$v=19$m=19456,t=2,p=1$4Jy7Z9vPOHkdju6ZE+hv5g$K+OlZsxnSXHNx0dTOy9cnS0VquMs6Qse3pgxhq//HlQ";
+
+/** Hashes `password` as an argon2id PHC string with a random 16-byte salt. */
+export async function hashPassword(password: string): Promise<string> {
+  const bytes = TEXT_ENCODER.encode(password);
+  if (bytes.length === 0) throw new RangeError("The password is empty");
+  if (bytes.length > MAX_PASSWORD_BYTES) {
+    throw new RangeError(`The password is longer than ${MAX_PASSWORD_BYTES} bytes`);
+  }
+  return await argon2id({
+    password: bytes,
+    salt: crypto.getRandomValues(new Uint8Array(SALT_BYTES)),
+    ...ARGON2_PARAMETERS,
+    hashLength: HASH_BYTES,
+    outputType: "encoded",
+  });
+}
+
+/** Tells whether `hash` is a password hash berth can verify (argon2id or bcrypt, sane parameters). */
+export function isSupportedHash(hash: string): boolean {
+  return parseArgon2id(hash) !== null || parseBcrypt(hash) !== null;
+}
+
+/**
+ * Checks `password` against an argon2id or bcrypt hash. Unknown or malformed
+ * hashes, empty and over-long passwords give `false`; it never throws.
+ *
+ * SECURITY: bcrypt reads only the first 72 bytes of a password (as htpasswd
+ * does); argon2id has no such limit.
+ */
+export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  if (typeof password !== "string" || typeof hash !== "string") return false;
+  const bytes = TEXT_ENCODER.encode(password);
+  if (bytes.length === 0 || bytes.length > MAX_PASSWORD_BYTES) return false;
+  try {
+    const argon = parseArgon2id(hash);
+    if (argon !== null) {
+      const computed = await argon2id({
+        password: bytes,
+        salt: argon.salt,
+        memorySize: argon.memorySize,
+        iterations: argon.iterations,
+        parallelism: argon.parallelism,
+        hashLength: argon.hash.length,
+        outputType: "binary",
+      });
+      return timingSafeEqual(computed, argon.hash);
+    }
+    const crypt = parseBcrypt(hash);
+    if (crypt !== null) {
+      const computed = await bcrypt({
+        password: bytes.subarray(0, BCRYPT_MAX_BYTES),
+        salt: crypt.salt,
+        costFactor: crypt.cost,
+        outputType: "encoded",
+      });
+      return timingSafeEqual(
+        TEXT_ENCODER.encode(computed.slice(-31)),
+        TEXT_ENCODER.encode(crypt.hash),
+      );
+    }
+  } catch {
+    // A hash that parses but that the library refuses counts as a mismatch.
+  }
+  return false;
+}
+
+/** Compares two byte strings in time that depends only on their lengths. */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  let difference = a.length ^ b.length;
+  const length = Math.max(a.length, b.length);
+  for (let i = 0; i < length; i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return difference === 0;
+}
+
+interface Argon2Parts {
+  memorySize: number;
+  iterations: number;
+  parallelism: number;
+  salt: Uint8Array;
+  hash: Uint8Array;
+}
+
+function parseArgon2id(hash: string): Argon2Parts | null {
+  const match = ARGON2ID_HASH_REGEXP.exec(hash);
+  if (match === null) return null;
+  const [memorySize, iterations, parallelism] = [match[1], match[2], match[3]].map(Number);
+  if (
+    parallelism < 1 || parallelism > MAX_ARGON2_PARALLELISM ||
+    iterations < 1 || iterations > MAX_ARGON2_ITERATIONS ||
+    memorySize < 8 * parallelism || memorySize > MAX_ARGON2_MEMORY_KIB
+  ) {
+    return null;
+  }
+  const salt = decodeBase64(match[4]);
+  const digest = decodeBase64(match[5]);
+  if (salt === null || digest === null || salt.length < 8 || digest.length < 16) return null;
+  return { memorySize, iterations, parallelism, salt, hash: digest };
+}
+
+function parseBcrypt(hash: string): { cost: number; salt: Uint8Array; hash: string } | null {
+  const match = BCRYPT_HASH_REGEXP.exec(hash);
+  if (match === null) return null;
+  const cost = Number(match[1]);
+  if (cost < 4 || cost > MAX_BCRYPT_COST) return null;
+  const salt = decodeBcryptBase64(match[2], SALT_BYTES);
+  return salt === null ? null : { cost, salt, hash: match[3] };
+}
+
+/** Decodes unpadded standard base64 (PHC strings omit the padding). */
+function decodeBase64(text: string): Uint8Array | null {
+  if (text.length % 4 === 1) return null;
+  try {
+    const binary = atob(text + "=".repeat((4 - text.length % 4) % 4));
+    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+/** Decodes bcrypt's base64 variant (alphabet `./A-Za-z0-9`, no padding) to `length` bytes. */
+function decodeBcryptBase64(text: string, length: number): Uint8Array | null {
+  const out = new Uint8Array(length);
+  let bits = 0;
+  let buffer = 0;
+  let offset = 0;
+  for (const char of text) {
+    const value = BCRYPT_ALPHABET.indexOf(char);
+    if (value < 0) return null;
+    buffer = (buffer << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (offset < length) out[offset++] = (buffer >> bits) & 0xff;
+      buffer &= (1 << bits) - 1;
+    }
+  }
+  return offset === length ? out : null;
+}

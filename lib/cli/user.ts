@@ -1,0 +1,408 @@
+/**
+ * @module
+ * The user-management subcommands: `berth user add|remove|passwd|list` and
+ * `berth hash-password`. Passwords come from stdin when it is not a terminal
+ * (one line) or from a no-echo prompt asked twice — never from argv, where
+ * `ps` and shell history would keep them.
+ */
+
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { ConfigError, formatValue } from "../config/errors.ts";
+import { loadSettings } from "../config/load.ts";
+import { hashPassword, MAX_PASSWORD_BYTES } from "../auth/passwords.ts";
+import { generateTotpSecret, totpUri } from "../auth/totp.ts";
+import {
+  readUsersFile,
+  ROLE_NAME_REGEXP,
+  USER_NAME_REGEXP,
+  type UserRecord,
+  writeUsersFile,
+} from "../auth/users.ts";
+import { canReadEnv } from "../permissions.ts";
+import { CliError } from "./args.ts";
+import { EXIT_CODE } from "./exit_codes.ts";
+import { renderHelp } from "./help.ts";
+import { writeStderr, writeStdout } from "./output.ts";
+
+/** Users file used when neither `--users` nor the config's `auth.users` names one. */
+export const DEFAULT_USERS_FILE = "users.json";
+/** Issuer shown by authenticator apps for codes added with `--totp`. */
+const TOTP_ISSUER = "berth";
+/** Longest line read from stdin as a password, in bytes. */
+const MAX_STDIN_BYTES = MAX_PASSWORD_BYTES + 2;
+
+/** A parsed user-management command. */
+export type UserCommand =
+  | { kind: "add"; name: string; roles: string[]; totp: boolean; files: UsersFileChoice }
+  | { kind: "remove"; name: string; files: UsersFileChoice }
+  | { kind: "passwd"; name: string; files: UsersFileChoice }
+  | { kind: "list"; files: UsersFileChoice }
+  | { kind: "hash-password" }
+  | { kind: "help"; topic: "user" | "hash-password" };
+
+/** Where the users file comes from: `--users`, or the config file's `auth.users`. */
+export interface UsersFileChoice {
+  /** `--users FILE`, relative to the working directory. */
+  usersPath?: string;
+  /** `--config FILE`, read only for `auth.users` when `--users` is absent. */
+  configPath?: string;
+}
+
+/** Reads passwords; replaced in tests. */
+export interface PasswordSource {
+  /** Resolves to the password (asked twice on a terminal when `confirm`). */
+  read(options: { confirm: boolean }): Promise<string>;
+}
+
+/** Options for {@linkcode runUserCli}. */
+export interface RunUserCliOptions {
+  /** Password input (default: stdin line, or a no-echo terminal prompt). */
+  passwords?: PasswordSource;
+  /** Working directory (default `Deno.cwd()`). */
+  cwd?: string;
+}
+
+/**
+ * Parses the arguments after `user` or `hash-password`.
+ *
+ * @throws {CliError} for an unknown action or option, a missing name, or a `--password` flag.
+ */
+export function parseUserArgs(
+  subcommand: "user" | "hash-password",
+  argv: readonly string[],
+): UserCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        role: { type: "string", multiple: true },
+        users: { type: "string" },
+        config: { type: "string" },
+        totp: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: false,
+      allowPositionals: true,
+      tokens: true,
+    });
+  } catch (error) {
+    throw new CliError(`Cannot parse the command line: run "berth help ${subcommand}"`, {
+      cause: error,
+    });
+  }
+  const allowed: Record<string, readonly string[]> = {
+    "hash-password": [],
+    add: ["role", "users", "config", "totp"],
+    remove: ["users", "config"],
+    passwd: ["users", "config"],
+    list: ["users", "config"],
+  };
+  const positionals = parsed.positionals;
+  const action = subcommand === "hash-password" ? "hash-password" : positionals[0];
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== "option") continue;
+    if (token.name === "help" || token.name === "h") return { kind: "help", topic: subcommand };
+    if (/^pass(?:word|wd)?$/i.test(token.name)) {
+      throw new CliError(
+        `"${token.rawName}" is not accepted: passwords on the command line end up in shell history and ps; pipe it to stdin or type it at the prompt`,
+      );
+    }
+    const names = allowed[action ?? ""] ?? ["role", "users", "config", "totp"];
+    if (!names.includes(token.name)) {
+      throw new CliError(
+        `Unknown option ${formatValue(token.rawName)} for "berth ${
+          subcommand === "user" ? `user ${action ?? ""}`.trim() : subcommand
+        }": run "berth help ${subcommand}"`,
+      );
+    }
+    if (token.name !== "totp" && (token.value === undefined || token.value === "")) {
+      throw new CliError(`Missing value for "--${token.name}"`);
+    }
+  }
+  const values = parsed.values as {
+    role?: string[];
+    users?: string;
+    config?: string;
+    totp?: boolean;
+  };
+  const files: UsersFileChoice = { usersPath: values.users, configPath: values.config };
+
+  if (subcommand === "hash-password") {
+    if (positionals.length > 0) {
+      throw new CliError(
+        `Unexpected argument ${
+          formatValue(positionals[0])
+        }: "berth hash-password" reads the password from stdin or the terminal`,
+      );
+    }
+    return { kind: "hash-password" };
+  }
+  if (action === undefined) {
+    throw new CliError(
+      `Missing action: use "berth user add", "berth user remove", "berth user passwd" or "berth user list"`,
+    );
+  }
+  if (action === "list") {
+    if (positionals.length > 1) {
+      throw new CliError(
+        `Unexpected argument ${formatValue(positionals[1])}: "berth user list" takes no name`,
+      );
+    }
+    return { kind: "list", files };
+  }
+  if (action !== "add" && action !== "remove" && action !== "passwd") {
+    throw new CliError(
+      `Unknown action ${
+        formatValue(action)
+      }: use "berth user add", "berth user remove", "berth user passwd" or "berth user list"`,
+    );
+  }
+  const name = positionals[1];
+  if (name === undefined) throw new CliError(`Missing NAME: "berth user ${action} NAME"`);
+  if (positionals.length > 2) {
+    throw new CliError(
+      `Unexpected argument ${formatValue(positionals[2])}: "berth user ${action}" takes one NAME`,
+    );
+  }
+  if (!USER_NAME_REGEXP.test(name)) {
+    throw new CliError(
+      `Invalid user name ${
+        formatValue(name)
+      }: use 1-64 letters, digits or ._@- characters, starting with a letter or digit`,
+    );
+  }
+  if (action === "remove" || action === "passwd") return { kind: action, name, files };
+  const roles = [...new Set(values.role ?? [])];
+  for (const role of roles) {
+    if (!ROLE_NAME_REGEXP.test(role)) {
+      throw new CliError(
+        `Cannot parse "--role": ${
+          formatValue(role)
+        } is not a role name (1-64 letters, digits or ._:- characters)`,
+      );
+    }
+  }
+  return { kind: "add", name, roles, totp: values.totp === true, files };
+}
+
+/**
+ * Runs `berth user …` or `berth hash-password` and resolves to the exit
+ * code; one-line errors go to stderr, exit code 2 for usage mistakes.
+ */
+export async function runUserCli(
+  subcommand: "user" | "hash-password",
+  argv: readonly string[],
+  options: RunUserCliOptions = {},
+): Promise<number> {
+  const passwords = options.passwords ?? createStdinPasswordSource();
+  try {
+    const command = parseUserArgs(subcommand, argv);
+    switch (command.kind) {
+      case "help":
+        writeStdout(renderHelp({ topic: command.topic }));
+        return EXIT_CODE.OK;
+      case "hash-password": {
+        const password = await passwords.read({ confirm: true });
+        writeStdout(`${await hashPassword(password)}\n`);
+        return EXIT_CODE.OK;
+      }
+      case "list": {
+        const path = await chooseUsersFile(command.files, options.cwd);
+        const users = await readUsersFile(path);
+        writeStdout(renderUserList(users));
+        return EXIT_CODE.OK;
+      }
+      case "remove": {
+        const path = await chooseUsersFile(command.files, options.cwd);
+        const users = await readUsersFile(path);
+        if (!users.some((user) => user.name === command.name)) {
+          throw new CliError(`No user ${formatValue(command.name)} in "${path}"`);
+        }
+        await writeUsersFile(path, users.filter((user) => user.name !== command.name));
+        writeStdout(`Removed user ${formatValue(command.name)} from ${path}\n`);
+        return EXIT_CODE.OK;
+      }
+      case "passwd": {
+        const path = await chooseUsersFile(command.files, options.cwd);
+        const users = await readUsersFile(path);
+        const user = users.find((user) => user.name === command.name);
+        if (user === undefined) {
+          throw new CliError(`No user ${formatValue(command.name)} in "${path}"`);
+        }
+        user.passwordHash = await hashPassword(await passwords.read({ confirm: true }));
+        await writeUsersFile(path, users);
+        writeStdout(`Changed the password of ${formatValue(command.name)} in ${path}\n`);
+        return EXIT_CODE.OK;
+      }
+      case "add":
+        return await addUser(command, passwords, options.cwd);
+    }
+  } catch (error) {
+    if (error instanceof CliError || error instanceof ConfigError) {
+      writeStderr(`berth: ${error.message}\n`);
+      return EXIT_CODE.USAGE;
+    }
+    throw error;
+  }
+}
+
+/** Renders `user list`: one line per user with roles and whether TOTP is on; never hashes. */
+export function renderUserList(users: readonly UserRecord[]): string {
+  if (users.length === 0) return "No users\n";
+  const width = Math.max(4, ...users.map((user) => user.name.length));
+  const lines = [`${"NAME".padEnd(width)}  TOTP  ROLES`];
+  for (const user of users) {
+    lines.push(
+      `${user.name.padEnd(width)}  ${(user.totpSecret ? "yes" : "no").padEnd(4)}  ${
+        user.roles.join(", ") || "-"
+      }`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+async function addUser(
+  command: Extract<UserCommand, { kind: "add" }>,
+  passwords: PasswordSource,
+  cwd: string | undefined,
+): Promise<number> {
+  const path = await chooseUsersFile(command.files, cwd);
+  const users = await readUsersFileOrEmpty(path);
+  if (users.some((user) => user.name === command.name)) {
+    throw new CliError(
+      `User ${
+        formatValue(command.name)
+      } already exists in "${path}": run "berth user remove ${command.name}" first`,
+    );
+  }
+  const password = await passwords.read({ confirm: true });
+  const user: UserRecord = {
+    name: command.name,
+    passwordHash: await hashPassword(password),
+    roles: command.roles,
+  };
+  if (command.totp) user.totpSecret = generateTotpSecret();
+  await writeUsersFile(path, [...users, user]);
+  const roles = command.roles.length === 0 ? "no roles" : `roles ${command.roles.join(", ")}`;
+  writeStdout(`Added user ${formatValue(command.name)} with ${roles} to ${path}\n`);
+  if (user.totpSecret !== undefined) {
+    writeStdout(
+      `Scan this URI (as a QR code) with an authenticator app, or type the secret ${user.totpSecret}:\n${
+        totpUri({ secret: user.totpSecret, account: command.name, issuer: TOTP_ISSUER })
+      }\n`,
+    );
+  }
+  return EXIT_CODE.OK;
+}
+
+/** `--users`, else the config's `auth.users`, else `users.json` in the working directory. */
+async function chooseUsersFile(files: UsersFileChoice, cwd = Deno.cwd()): Promise<string> {
+  if (files.usersPath !== undefined) return resolve(cwd, files.usersPath);
+  const loaded = await loadSettings({
+    configPath: files.configPath,
+    env: await canReadEnv() ? Deno.env.toObject() : undefined,
+    cwd,
+  });
+  const fromConfig = (loaded.settings as { auth?: { users?: string } }).auth?.users;
+  return fromConfig ?? resolve(cwd, DEFAULT_USERS_FILE);
+}
+
+async function readUsersFileOrEmpty(path: string): Promise<UserRecord[]> {
+  try {
+    await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+  }
+  return await readUsersFile(path);
+}
+
+/** Passwords from a piped stdin (first line) or a no-echo terminal prompt. */
+export function createStdinPasswordSource(): PasswordSource {
+  return {
+    async read({ confirm }) {
+      if (!Deno.stdin.isTerminal()) return checkPassword(await readStdinLine());
+      const first = await promptHidden("Password: ");
+      checkPassword(first);
+      if (confirm && await promptHidden("Repeat password: ") !== first) {
+        throw new CliError("The passwords do not match");
+      }
+      return first;
+    },
+  };
+}
+
+function checkPassword(password: string): string {
+  if (password === "") throw new CliError("The password is empty");
+  if (new TextEncoder().encode(password).length > MAX_PASSWORD_BYTES) {
+    throw new CliError(`The password is longer than ${MAX_PASSWORD_BYTES} bytes`);
+  }
+  return password;
+}
+
+/** Reads stdin up to the first newline (CR LF or LF, removed) or the end. */
+async function readStdinLine(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const buffer = new Uint8Array(1024);
+  while (true) {
+    const read = await Deno.stdin.read(buffer);
+    if (read === null) break;
+    const chunk = buffer.slice(0, read);
+    const newline = chunk.indexOf(0x0a);
+    chunks.push(newline >= 0 ? chunk.subarray(0, newline) : chunk);
+    total += newline >= 0 ? newline : read;
+    if (newline >= 0) break;
+    if (total > MAX_STDIN_BYTES) {
+      throw new CliError(`The password is longer than ${MAX_PASSWORD_BYTES} bytes`);
+    }
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new CliError("The password on stdin is not valid UTF-8");
+  }
+  return text.endsWith("\r") ? text.slice(0, -1) : text;
+}
+
+/** Prompts on stderr and reads a line from the terminal in raw mode, echoing nothing. */
+async function promptHidden(prompt: string): Promise<string> {
+  // Raw mode first: a fast typist (or a pasted line) must not be echoed.
+  Deno.stdin.setRaw(true);
+  writeStderr(prompt);
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(64);
+  try {
+    reading: while (true) {
+      const read = await Deno.stdin.read(buffer);
+      if (read === null) break;
+      for (const byte of buffer.subarray(0, read)) {
+        if (byte === 0x0d || byte === 0x0a) break reading;
+        if (byte === 0x03) throw new CliError("Cancelled");
+        if (byte === 0x04 && bytes.length === 0) break reading;
+        if (byte === 0x7f || byte === 0x08) {
+          // Backspace removes one UTF-8 character (its continuation bytes too).
+          while (bytes.length > 0 && (bytes.pop()! & 0xc0) === 0x80);
+          continue;
+        }
+        if (byte < 0x20) continue;
+        bytes.push(byte);
+        if (bytes.length > MAX_STDIN_BYTES) {
+          throw new CliError(`The password is longer than ${MAX_PASSWORD_BYTES} bytes`);
+        }
+      }
+    }
+  } finally {
+    Deno.stdin.setRaw(false);
+    writeStderr("\n");
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}

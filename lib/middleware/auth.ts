@@ -1,0 +1,425 @@
+/**
+ * @module
+ * Authentication and access enforcement. `authenticate` finds the caller
+ * (Bearer token, session cookie, or HTTP Basic when enabled; never the query
+ * string), sets `context.user`, and applies the access rules to the decoded,
+ * normalized path before anything touches the filesystem. `accessGuard` sits
+ * just above the file core and re-applies them to the path a rewrite or
+ * fallback chose, so routing rules cannot lead around a protected path.
+ */
+
+import type { AuthenticatedUser, Middleware, RequestContext } from "../compose.ts";
+import { HttpError } from "../errors.ts";
+import { decodeRequestPath } from "../fs/resolve_path.ts";
+import { acceptsHtml } from "../http/accept.ts";
+import { isSecureClient } from "../http/client_address.ts";
+import { HEADER, STATUS } from "../http/constants.ts";
+import { appendHeaderToken, applyHeaders } from "../http/response_headers.ts";
+import {
+  type AccessDecision,
+  canonicalAccessPath,
+  decideAccess,
+  findAccessRule,
+} from "../auth/access_rules.ts";
+import type { TokenVerification, TokenVerifier } from "../auth/jwt.ts";
+import type { AuthRuntime } from "../auth/load_auth.ts";
+import { nextForUrl } from "../auth/safe_next.ts";
+import { readCookie, serializeSessionCookie } from "../auth/session_cookie.ts";
+import { writeAuditEvent } from "../log/audit.ts";
+import { createErrorResponse } from "../serve/error_response.ts";
+import { tooManyRequests } from "./rate_limit.ts";
+
+/** Options for {@linkcode authenticate} and {@linkcode accessGuard}. */
+export interface AuthOptions {
+  /** The loaded access-control state. */
+  runtime: AuthRuntime;
+  /** Path of the login page, e.g. `/_berth/login`. */
+  loginPath: string;
+  /**
+   * Paths under this prefix (berth's internal endpoints, e.g. `/_berth/`) get
+   * the caller resolved but no rule applied: they make their own checks.
+   */
+  exemptPrefix?: string;
+  /** Behind a trusted proxy: `X-Forwarded-Proto: https` makes renewed cookies `Secure`. */
+  trustProxy?: boolean;
+}
+
+/** Who the caller is, and why presented credentials were refused. */
+export interface ResolvedCaller {
+  /** The user, or null for an anonymous caller. */
+  user: AuthenticatedUser | null;
+  /** Why presented credentials were refused (for the audit log), or null. */
+  rejection: string | null;
+  /** Where the credentials came from. */
+  source: "bearer" | "cookie" | "basic" | null;
+  /** For a session cookie: its issue and expiry times (epoch seconds). */
+  session?: { issuedAt: number | null; expiresAt: number | null };
+}
+
+/** How long a successful Basic check is remembered, so argon2id runs once per client. */
+const BASIC_CACHE_TTL_MS = 5 * 60 * 1000;
+/** Most remembered Basic credentials. */
+const BASIC_CACHE_MAX = 1000;
+/** How long a verified token is remembered (bounded by its expiry). */
+const TOKEN_CACHE_TTL_MS = 30_000;
+/** Most remembered tokens. */
+const TOKEN_CACHE_MAX = 1000;
+/** `Basic <base64>` (RFC 7617 §2). */
+const BASIC_REGEXP = /^Basic[ ]+([A-Za-z0-9+/]+={0,2})[ ]*$/i;
+/** `Bearer <token68>` (RFC 6750 §2.1). */
+const BEARER_REGEXP = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)[ ]*$/i;
+/** Longest Authorization value looked at. */
+const MAX_AUTHORIZATION_LENGTH = 8192;
+
+const VARY_TOKENS = ["Authorization", "Cookie"] as const;
+
+/**
+ * Builds the outer auth layer: resolves the caller, then allows the request,
+ * challenges it (401, or 303 to the login page for a browser navigation) or
+ * forbids it (403). Responses for protected paths become `private` and vary
+ * on `Authorization` and `Cookie`; a session cookie past half its life is
+ * renewed on them.
+ */
+export function authenticate(options: AuthOptions): Middleware {
+  const { runtime } = options;
+  const resolveCaller = createCallerResolver(runtime);
+  return async function authenticateRequest(request, context, next) {
+    const path = decodeForRules(context.url.pathname);
+    const caller = await resolveCaller(request, context);
+    context.user = caller.user;
+    if (options.exemptPrefix !== undefined && path.startsWith(options.exemptPrefix)) {
+      return await next();
+    }
+    const rule = findAccessRule(runtime.rules, path);
+    const decision = decideAccess(rule, caller.user);
+    if (decision.kind !== "allow") {
+      if (caller.rejection !== null) {
+        writeAuditEvent({
+          event: "token-rejected",
+          reason: caller.rejection,
+          source: caller.source ?? "none",
+          address: context.clientAddress,
+          path,
+        });
+      }
+      return denyAccess(request, context, { decision, path, options, rejected: caller.rejection });
+    }
+    const response = await next();
+    if (!decision.protected) return response;
+    const marked = markPrivate(response);
+    if (caller.source === "cookie" && caller.user !== null) {
+      const secure = isSecureClient(context.secure, request.headers, {
+        trustProxy: options.trustProxy === true,
+      });
+      const cookie = await renewSession(runtime, caller, secure);
+      if (cookie !== null) marked.headers.append(HEADER.SET_COOKIE, cookie);
+    }
+    return marked;
+  };
+}
+
+/**
+ * Builds the inner guard: the same rules, applied to the request as the file
+ * core will see it (after rewrites), with the user the outer layer found.
+ */
+export function accessGuard(options: AuthOptions): Middleware {
+  const { runtime } = options;
+  return async function guardAccess(request, context, next) {
+    const path = decodeForRules(context.url.pathname);
+    const decision = decideAccess(findAccessRule(runtime.rules, path), context.user);
+    if (decision.kind !== "allow") {
+      return denyAccess(request, context, { decision, path, options, rejected: null });
+    }
+    const response = await next();
+    return decision.protected ? markPrivate(response) : response;
+  };
+}
+
+/** The canonical decoded path, or a 400 for paths the file core would refuse too. */
+function decodeForRules(pathname: string): string {
+  const decoded = decodeRequestPath(pathname);
+  if (!decoded.ok) throw new HttpError(STATUS.BAD_REQUEST, decoded.message);
+  return canonicalAccessPath(decoded.segments, decoded.trailingSlash);
+}
+
+/** Answers a request the rules refuse, and records it in the audit log. */
+function denyAccess(
+  request: Request,
+  context: RequestContext,
+  details: {
+    decision: Exclude<AccessDecision, { kind: "allow" }>;
+    path: string;
+    options: AuthOptions;
+    rejected: string | null;
+  },
+): Response {
+  const { decision, options } = details;
+  const { runtime } = options;
+  const status = decision.kind === "forbidden" ? STATUS.FORBIDDEN : STATUS.UNAUTHORIZED;
+  writeAuditEvent({
+    event: "access-denied",
+    rule: decision.rule.pattern,
+    path: details.path,
+    user: context.user?.name ?? null,
+    address: context.clientAddress,
+    status,
+  });
+  let response: Response;
+  if (decision.kind === "forbidden") {
+    response = createErrorResponse(
+      request,
+      STATUS.FORBIDDEN,
+      "Your account may not read this path",
+      { preferJson: true },
+    );
+  } else if (
+    runtime.login && request.method === "GET" && acceptsHtml(request.headers.get(HEADER.ACCEPT))
+  ) {
+    // A browser navigation: send the person to the login page, then back here.
+    const location = `${options.loginPath}?next=${encodeURIComponent(nextForUrl(context.url))}`;
+    response = new Response(null, {
+      status: STATUS.SEE_OTHER,
+      headers: { [HEADER.LOCATION]: location, [HEADER.CACHE_CONTROL]: "no-store" },
+    });
+  } else {
+    const headers = new Headers();
+    headers.append(
+      HEADER.WWW_AUTHENTICATE,
+      details.rejected === null
+        ? 'Bearer realm="berth"'
+        : 'Bearer realm="berth", error="invalid_token"',
+    );
+    if (runtime.basic) {
+      headers.append(HEADER.WWW_AUTHENTICATE, 'Basic realm="berth", charset="UTF-8"');
+    }
+    response = createErrorResponse(
+      request,
+      STATUS.UNAUTHORIZED,
+      details.rejected === null
+        ? "Sign in to read this path"
+        : "The credentials are not valid or have expired",
+      { headers, preferJson: true },
+    );
+  }
+  for (const token of VARY_TOKENS) appendHeaderToken(response.headers, HEADER.VARY, token);
+  return response;
+}
+
+/**
+ * Makes a response private to the caller: `Cache-Control` loses `public` and
+ * gains `private` (keeping no-cache, no-store, max-age...), and `Vary` names
+ * the credential headers.
+ * SECURITY: without this, a shared cache could hand one user's protected
+ * file, or an authorized listing, to the next visitor.
+ */
+export function markPrivate(response: Response): Response {
+  const current = response.headers.get(HEADER.CACHE_CONTROL) ?? "";
+  const directives = current.split(",").map((part) => part.trim())
+    .filter((part) => part !== "" && part.toLowerCase() !== "public");
+  if (!directives.some((part) => part.toLowerCase() === "private")) directives.unshift("private");
+  const target = applyHeaders(response, [[HEADER.CACHE_CONTROL, directives.join(", ")]], {
+    mode: "override",
+  });
+  for (const token of VARY_TOKENS) appendHeaderToken(target.headers, HEADER.VARY, token);
+  return target;
+}
+
+/** A fresh session cookie when the current one is past half its life, else null. */
+async function renewSession(
+  runtime: AuthRuntime,
+  caller: ResolvedCaller,
+  secure: boolean,
+): Promise<string | null> {
+  const { signer, users } = runtime;
+  const issuedAt = caller.session?.issuedAt ?? null;
+  const expiresAt = caller.session?.expiresAt ?? null;
+  if (signer === null || issuedAt === null || expiresAt === null || caller.user === null) {
+    return null;
+  }
+  const nowSeconds = Date.now() / 1000;
+  if (nowSeconds < issuedAt + (expiresAt - issuedAt) / 2) return null;
+  // Roles come from the users file, so a renewal never outlives a removed account.
+  const record = users?.get(caller.user.name);
+  if (record === undefined) return null;
+  const { token } = await signer.sign(
+    { name: record.name, roles: record.roles },
+    { ttlSeconds: runtime.sessionTtlSeconds },
+  );
+  return serializeSessionCookie(token, {
+    name: runtime.cookieName,
+    maxAgeSeconds: runtime.sessionTtlSeconds,
+    secure,
+  });
+}
+
+/** Credentials found on a request. */
+type Credentials =
+  | { kind: "none" }
+  | { kind: "token"; token: string; source: "bearer" | "cookie" }
+  | { kind: "basic"; name: string; password: string }
+  | { kind: "invalid"; source: "bearer" | "basic" | "authorization" };
+
+/**
+ * Reads credentials: the Authorization header wins over the cookie.
+ * SECURITY: tokens in the query string are never read; URLs end up in logs,
+ * browser history and Referer headers.
+ */
+function readCredentials(headers: Headers, runtime: AuthRuntime): Credentials {
+  const authorization = headers.get(HEADER.AUTHORIZATION);
+  if (authorization !== null) {
+    if (authorization.length > MAX_AUTHORIZATION_LENGTH) {
+      return { kind: "invalid", source: "authorization" };
+    }
+    const bearer = BEARER_REGEXP.exec(authorization);
+    if (bearer !== null) return { kind: "token", token: bearer[1], source: "bearer" };
+    if (/^Bearer\b/i.test(authorization)) return { kind: "invalid", source: "bearer" };
+    if (runtime.basic && /^Basic\b/i.test(authorization)) {
+      return parseBasic(authorization) ?? { kind: "invalid", source: "basic" };
+    }
+    return { kind: "invalid", source: "authorization" };
+  }
+  const cookie = readCookie(headers.get(HEADER.COOKIE), runtime.cookieName);
+  if (cookie !== null) return { kind: "token", token: cookie, source: "cookie" };
+  return { kind: "none" };
+}
+
+/** Decodes `Basic base64(user:password)` as UTF-8 (RFC 7617 §2.1), or null. */
+function parseBasic(authorization: string): Credentials | null {
+  const match = BASIC_REGEXP.exec(authorization);
+  if (match === null) return null;
+  let text: string;
+  try {
+    const binary = atob(match[1]);
+    const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+  const colon = text.indexOf(":");
+  if (colon <= 0) return null;
+  return { kind: "basic", name: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+/** Builds the function that turns a request's credentials into a caller. */
+function createCallerResolver(
+  runtime: AuthRuntime,
+): (request: Request, context: RequestContext) => Promise<ResolvedCaller> {
+  const basicCache = new Map<string, { user: AuthenticatedUser; expiresMs: number }>();
+  // SECURITY: cache keys are HMACs under a key that lives only in memory, so
+  // the cache holds nothing a password could be guessed back from offline.
+  const cacheKey = crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+
+  async function checkBasic(
+    name: string,
+    password: string,
+    context: RequestContext,
+  ): Promise<ResolvedCaller> {
+    const key = await digest(await cacheKey, `${name}\u0000${password}`);
+    const cached = basicCache.get(key);
+    const now = Date.now();
+    if (cached !== undefined && cached.expiresMs > now) {
+      return { user: cached.user, rejection: null, source: "basic" };
+    }
+    basicCache.delete(key);
+    const admitted = runtime.throttle.admit(context.clientAddress, name);
+    if (!admitted.ok) {
+      writeAuditEvent({
+        event: "rate-limited",
+        scope: "login",
+        address: context.clientAddress,
+        user: name,
+      });
+      throw tooManyRequests(admitted.retryAfterSeconds, "Too many sign-in attempts");
+    }
+    const result = await runtime.users!.authenticate(name, password);
+    if (!result.ok) {
+      runtime.throttle.fail(context.clientAddress, name);
+      writeAuditEvent({
+        event: "login-failure",
+        user: name,
+        address: context.clientAddress,
+        reason: "bad-credentials",
+        method: "basic",
+      });
+      return { user: null, rejection: "bad-credentials", source: "basic" };
+    }
+    runtime.throttle.succeed(context.clientAddress, name);
+    const user = { name: result.user.name, roles: [...result.user.roles] };
+    writeAuditEvent({
+      event: "login-success",
+      user: user.name,
+      address: context.clientAddress,
+      method: "basic",
+    });
+    for (const [old, entry] of basicCache) {
+      if (basicCache.size < BASIC_CACHE_MAX && entry.expiresMs > now) break;
+      basicCache.delete(old);
+    }
+    basicCache.set(key, { user, expiresMs: now + BASIC_CACHE_TTL_MS });
+    return { user, rejection: null, source: "basic" };
+  }
+
+  const verified = new Map<string, { result: TokenVerification; untilMs: number }>();
+
+  /**
+   * Verifies a token, reusing a recent success for the same token string.
+   * SECURITY: a cached success is kept at most {@linkcode TOKEN_CACHE_TTL_MS}
+   * and never past the token's own expiry; berth has no revocation list, so
+   * this only delays noticing a key removed from a JWKS by that long.
+   */
+  async function verifyCached(verifier: TokenVerifier, token: string): Promise<TokenVerification> {
+    const now = Date.now();
+    const hit = verified.get(token);
+    if (hit !== undefined && hit.untilMs > now) return hit.result;
+    if (hit !== undefined) verified.delete(token);
+    const result = await verifier.verify(token);
+    if (result.ok) {
+      const expiresMs = result.expiresAt === null ? now : result.expiresAt * 1000;
+      const untilMs = Math.min(expiresMs, now + TOKEN_CACHE_TTL_MS);
+      if (untilMs > now) {
+        if (verified.size >= TOKEN_CACHE_MAX) verified.delete(verified.keys().next().value!);
+        verified.set(token, { result, untilMs });
+      }
+    }
+    return result;
+  }
+
+  return async function resolveCaller(request, context) {
+    const credentials = readCredentials(request.headers, runtime);
+    switch (credentials.kind) {
+      case "none":
+        return { user: null, rejection: null, source: null };
+      case "invalid":
+        return {
+          user: null,
+          rejection: "malformed",
+          source: credentials.source === "basic" ? "basic" : "bearer",
+        };
+      case "basic":
+        return await checkBasic(credentials.name, credentials.password, context);
+      case "token": {
+        if (runtime.verifier === null) {
+          return { user: null, rejection: "no-key", source: credentials.source };
+        }
+        const result = await verifyCached(runtime.verifier, credentials.token);
+        if (!result.ok) return { user: null, rejection: result.reason, source: credentials.source };
+        return {
+          user: result.user,
+          rejection: null,
+          source: credentials.source,
+          session: { issuedAt: result.issuedAt, expiresAt: result.expiresAt },
+        };
+      }
+    }
+  };
+}
+
+/** HMAC-SHA-256 of `text` as hex. */
+async function digest(key: CryptoKey, text: string): Promise<string> {
+  const mac = new Uint8Array(
+    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text)),
+  );
+  return Array.from(mac, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}

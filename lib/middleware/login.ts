@@ -1,0 +1,361 @@
+/**
+ * @module
+ * The login endpoints: `GET <prefix>login` (the built-in page),
+ * `POST <prefix>login` (JSON or form: username, password, optional totp →
+ * a signed token in the JSON body and an HttpOnly session cookie) and
+ * `POST <prefix>logout` (clears the cookie). POSTs must be same-origin
+ * (CSRF), their bodies are capped, and attempts pass the login throttle.
+ */
+
+import type { Middleware, RequestContext } from "../compose.ts";
+import { HttpError } from "../errors.ts";
+import { acceptsHtml } from "../http/accept.ts";
+import { HEADER, STATUS } from "../http/constants.ts";
+import { isSecureClient } from "../http/client_address.ts";
+import { readBodyText } from "../http/read_body.ts";
+import type { AuthRuntime } from "../auth/load_auth.ts";
+import { sanitizeNext } from "../auth/safe_next.ts";
+import {
+  readCookie,
+  serializeClearedCookie,
+  serializeSessionCookie,
+} from "../auth/session_cookie.ts";
+import { verifyTotp } from "../auth/totp.ts";
+import type { UserRecord } from "../auth/users.ts";
+import { type LoginFailureReason, writeAuditEvent } from "../log/audit.ts";
+import { createErrorResponse } from "../serve/error_response.ts";
+import { LOGIN_PAGE_CSP, renderLoginPage } from "../serve/login_page.ts";
+import { tooManyRequests } from "./rate_limit.ts";
+
+/** Options for {@linkcode login}. */
+export interface LoginOptions {
+  /** The loaded access-control state (`runtime.login` says whether login is on). */
+  runtime: AuthRuntime;
+  /** berth's internal prefix, e.g. `/_berth/`. */
+  prefix: string;
+  /** Accept the `X-Forwarded-Proto` scheme when comparing origins (behind a proxy). */
+  trustProxy?: boolean;
+}
+
+/** Largest login or logout body accepted, in bytes. */
+export const MAX_LOGIN_BODY_BYTES = 8 * 1024;
+/** Methods the login path answers. */
+const LOGIN_ALLOW = "GET, HEAD, POST";
+const JSON_TYPE = "application/json";
+const FORM_TYPE = "application/x-www-form-urlencoded";
+/** The one message for every wrong name or password, so names cannot be probed. */
+const BAD_CREDENTIALS_MESSAGE = "Wrong user name or password";
+
+/** The outcome of checking a password and, when the user has one, a TOTP code. */
+type CredentialCheck =
+  | { ok: true; user: UserRecord }
+  | {
+    ok: false;
+    reason: LoginFailureReason;
+    message: string;
+    /** Whether the attempt counts towards the backoff (a missing code does not). */
+    counts: boolean;
+  };
+
+/** What a login form or JSON body holds. */
+interface LoginFields {
+  username: string;
+  password: string;
+  totp: string | null;
+  next: string | null;
+}
+
+/** Builds the login/logout middleware; other paths pass through. */
+export function login(options: LoginOptions): Middleware {
+  const { runtime } = options;
+  const loginPath = `${options.prefix}login`;
+  const logoutPath = `${options.prefix}logout`;
+  const proxy = { trustProxy: options.trustProxy === true };
+
+  async function answerLogin(request: Request, context: RequestContext): Promise<Response> {
+    if (request.method === "GET" || request.method === "HEAD") {
+      return await showPage(request, context, { status: STATUS.OK });
+    }
+    if (request.method !== "POST") throw methodNotAllowed();
+    checkSameOrigin(request, context, options.trustProxy === true);
+    const form = isForm(request);
+    const fields = await readLoginFields(request, form);
+    const address = context.clientAddress;
+    const admitted = runtime.throttle.admit(address, fields.username);
+    if (!admitted.ok) {
+      writeAuditEvent({ event: "rate-limited", scope: "login", address, user: fields.username });
+      throw tooManyRequests(admitted.retryAfterSeconds, "Too many sign-in attempts");
+    }
+    const checked = await checkCredentials(fields);
+    if (!checked.ok) {
+      const failure = checked;
+      if (failure.counts) runtime.throttle.fail(address, fields.username);
+      writeAuditEvent({
+        event: "login-failure",
+        user: fields.username,
+        address,
+        reason: failure.reason,
+        method: "login",
+      });
+      if (form) {
+        return await showPage(request, context, {
+          status: STATUS.UNAUTHORIZED,
+          error: failure.message,
+          next: fields.next,
+        });
+      }
+      return createErrorResponse(request, STATUS.UNAUTHORIZED, failure.message, {
+        preferJson: true,
+      });
+    }
+    runtime.throttle.succeed(address, fields.username);
+    const record = checked.user;
+    const { token, expiresAt } = await runtime.signer!.sign(
+      { name: record.name, roles: record.roles },
+      { ttlSeconds: runtime.sessionTtlSeconds },
+    );
+    writeAuditEvent({ event: "login-success", user: record.name, address, method: "login" });
+    const cookie = serializeSessionCookie(token, {
+      name: runtime.cookieName,
+      maxAgeSeconds: runtime.sessionTtlSeconds,
+      secure: isSecureClient(context.secure, request.headers, proxy),
+    });
+    if (form) return seeOther(sanitizeNext(fields.next), cookie);
+    return jsonResponse({ token, expiresAt }, cookie);
+  }
+
+  /** Checks password, then TOTP: the user, or why not and what to say. */
+  async function checkCredentials(fields: LoginFields): Promise<CredentialCheck> {
+    const result = await runtime.users!.authenticate(fields.username, fields.password);
+    if (!result.ok) {
+      return {
+        ok: false,
+        reason: "bad-credentials",
+        message: BAD_CREDENTIALS_MESSAGE,
+        counts: true,
+      };
+    }
+    const secret = result.user.totpSecret;
+    if (secret === undefined) return { ok: true, user: result.user };
+    if (fields.totp === null || fields.totp === "") {
+      return {
+        ok: false,
+        reason: "totp-required",
+        message: "Enter the one-time code from your authenticator app",
+        counts: false,
+      };
+    }
+    const step = await verifyTotp(secret, fields.totp, { window: 1 });
+    if (step === null) {
+      return {
+        ok: false,
+        reason: "totp-invalid",
+        message: "The one-time code is not valid",
+        counts: true,
+      };
+    }
+    if (!runtime.totpReplayGuard.claim(result.user.name, step)) {
+      return {
+        ok: false,
+        reason: "totp-replayed",
+        message: "This one-time code was already used; wait for the next one",
+        counts: true,
+      };
+    }
+    return { ok: true, user: result.user };
+  }
+
+  async function answerLogout(request: Request, context: RequestContext): Promise<Response> {
+    if (request.method !== "POST") {
+      throw new HttpError(
+        STATUS.METHOD_NOT_ALLOWED,
+        `Method ${request.method} is not allowed here`,
+        {
+          headers: { [HEADER.ALLOW]: "POST" },
+        },
+      );
+    }
+    checkSameOrigin(request, context, options.trustProxy === true);
+    const form = isForm(request);
+    const text = await readBodyText(request, MAX_LOGIN_BODY_BYTES);
+    const next = form ? new URLSearchParams(text).get("next") : null;
+    const user = await readSessionUser(request);
+    writeAuditEvent({ event: "logout", user, address: context.clientAddress });
+    const cookie = serializeClearedCookie(runtime.cookieName, {
+      secure: isSecureClient(context.secure, request.headers, proxy),
+    });
+    if (form || acceptsHtml(request.headers.get(HEADER.ACCEPT))) {
+      return seeOther(next === null ? loginPath : sanitizeNext(next), cookie);
+    }
+    return new Response(null, {
+      status: STATUS.NO_CONTENT,
+      headers: { [HEADER.SET_COOKIE]: cookie, [HEADER.CACHE_CONTROL]: "no-store" },
+    });
+  }
+
+  async function showPage(
+    request: Request,
+    context: RequestContext,
+    page: { status: number; error?: string; next?: string | null },
+  ): Promise<Response> {
+    const next = sanitizeNext(page.next ?? context.url.searchParams.get("next"));
+    const signedInAs = await readSessionUser(request) ?? undefined;
+    const html = renderLoginPage({ loginPath, logoutPath, next, error: page.error, signedInAs });
+    const bytes = new TextEncoder().encode(html);
+    return new Response(request.method === "HEAD" ? null : bytes, {
+      status: page.status,
+      headers: {
+        [HEADER.CONTENT_TYPE]: "text/html; charset=utf-8",
+        [HEADER.CONTENT_LENGTH]: String(bytes.byteLength),
+        [HEADER.CACHE_CONTROL]: "no-store",
+        "content-security-policy": LOGIN_PAGE_CSP,
+        [HEADER.VARY]: "Cookie",
+      },
+    });
+  }
+
+  /** The name in a valid session cookie, or null. */
+  async function readSessionUser(request: Request): Promise<string | null> {
+    const token = readCookie(request.headers.get(HEADER.COOKIE), runtime.cookieName);
+    if (token === null || runtime.verifier === null) return null;
+    const result = await runtime.verifier.verify(token);
+    return result.ok ? result.user.name : null;
+  }
+
+  return async function answerLoginEndpoints(request, context, next) {
+    const path = context.url.pathname;
+    if (path !== loginPath && path !== logoutPath) return await next();
+    if (!runtime.login) throw new HttpError(STATUS.NOT_FOUND, "Nothing is served at this path");
+    try {
+      return path === loginPath
+        ? await answerLogin(request, context)
+        : await answerLogout(request, context);
+    } catch (error) {
+      // An API: errors are JSON unless a browser asks for HTML.
+      if (!(error instanceof HttpError)) throw error;
+      return createErrorResponse(request, error.status, error.publicMessage, {
+        headers: error.headers,
+        preferJson: true,
+      });
+    }
+  };
+}
+
+/**
+ * Refuses cross-site POSTs (CSRF): an `Origin` header must name this site, a
+ * `Sec-Fetch-Site` header must say `same-origin` or `none`. Requests with
+ * neither (curl, scripts) carry no ambient browser credentials and pass.
+ */
+export function checkSameOrigin(
+  request: Request,
+  context: RequestContext,
+  trustProxy: boolean,
+): void {
+  const origin = request.headers.get(HEADER.ORIGIN);
+  const site = request.headers.get("sec-fetch-site");
+  if (origin !== null) {
+    if (!isSameOrigin(origin, context.url, request.headers, trustProxy)) throw crossSite();
+  } else if (site !== null && site !== "same-origin" && site !== "none") {
+    throw crossSite();
+  }
+}
+
+function isSameOrigin(origin: string, url: URL, headers: Headers, trustProxy: boolean): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false; // `null` (sandboxed frames, some redirects) and garbage.
+  }
+  // Browsers send the serialized origin exactly; anything else is not one.
+  if (parsed.origin !== origin) return false;
+  if (parsed.host !== url.host) return false;
+  if (parsed.protocol === url.protocol) return true;
+  // Behind a TLS-terminating proxy berth sees http while the browser says https.
+  return parsed.protocol === "https:" && isSecureClient(false, headers, { trustProxy });
+}
+
+function crossSite(): HttpError {
+  return new HttpError(STATUS.FORBIDDEN, "Cross-site sign-in requests are refused");
+}
+
+function methodNotAllowed(): HttpError {
+  return new HttpError(STATUS.METHOD_NOT_ALLOWED, "Use GET for the page and POST to sign in", {
+    headers: { [HEADER.ALLOW]: LOGIN_ALLOW },
+  });
+}
+
+function isForm(request: Request): boolean {
+  return mediaTypeOf(request) === FORM_TYPE;
+}
+
+function mediaTypeOf(request: Request): string {
+  return (request.headers.get(HEADER.CONTENT_TYPE) ?? "").split(";")[0].trim().toLowerCase();
+}
+
+/** Reads and validates the login body; every mistake is a 4xx with a message. */
+async function readLoginFields(request: Request, form: boolean): Promise<LoginFields> {
+  const type = mediaTypeOf(request);
+  if (!form && type !== JSON_TYPE) {
+    await request.body?.cancel().catch(() => {});
+    throw new HttpError(
+      STATUS.UNSUPPORTED_MEDIA_TYPE,
+      `Send the sign-in as ${JSON_TYPE} or ${FORM_TYPE}`,
+    );
+  }
+  const text = await readBodyText(request, MAX_LOGIN_BODY_BYTES);
+  let raw: Record<string, unknown>;
+  if (form) {
+    raw = Object.fromEntries(new URLSearchParams(text));
+  } else {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new HttpError(STATUS.BAD_REQUEST, "The request body is not valid JSON", {
+        cause: error,
+      });
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw new HttpError(STATUS.BAD_REQUEST, 'Send a JSON object: {"username", "password"}');
+    }
+    raw = parsed as Record<string, unknown>;
+  }
+  const { username, password, totp, next } = raw;
+  if (typeof username !== "string" || username === "" || typeof password !== "string") {
+    throw new HttpError(STATUS.BAD_REQUEST, '"username" and "password" must be strings');
+  }
+  if (totp !== undefined && totp !== null && typeof totp !== "string") {
+    throw new HttpError(STATUS.BAD_REQUEST, '"totp" must be a string of 6 digits');
+  }
+  return {
+    username,
+    password,
+    totp: typeof totp === "string" ? totp.trim() : null,
+    next: typeof next === "string" ? next : null,
+  };
+}
+
+function seeOther(location: string, cookie: string): Response {
+  return new Response(null, {
+    status: STATUS.SEE_OTHER,
+    headers: {
+      [HEADER.LOCATION]: location,
+      [HEADER.SET_COOKIE]: cookie,
+      [HEADER.CACHE_CONTROL]: "no-store",
+    },
+  });
+}
+
+function jsonResponse(body: unknown, cookie: string): Response {
+  const bytes = new TextEncoder().encode(JSON.stringify(body) + "\n");
+  return new Response(bytes, {
+    status: STATUS.OK,
+    headers: {
+      [HEADER.CONTENT_TYPE]: "application/json; charset=utf-8",
+      [HEADER.CONTENT_LENGTH]: String(bytes.byteLength),
+      [HEADER.SET_COOKIE]: cookie,
+      [HEADER.CACHE_CONTROL]: "no-store",
+    },
+  });
+}

@@ -1,0 +1,718 @@
+/**
+ * An attacker's view of `createTokenVerifier()`: tokens are minted
+ * independently with jose's SignJWT and freshly generated keys, and a JWKS is
+ * served by a real HTTP server on 127.0.0.1.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  base64url,
+  type CryptoKey,
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  generateSecret,
+  type JWK,
+  type JWTPayload,
+  SignJWT,
+} from "jose";
+import {
+  createTokenSigner,
+  createTokenVerifier,
+  type JwtOptions,
+  loadJwtOptions,
+  type TokenVerification,
+} from "../../lib/auth/jwt.ts";
+import { ConfigError } from "../../lib/config/errors.ts";
+
+const SECRET = crypto.getRandomValues(new Uint8Array(32));
+const NOW = () => Math.floor(Date.now() / 1000);
+
+interface MintOptions {
+  alg: string;
+  key: CryptoKey | Uint8Array;
+  payload?: JWTPayload;
+  sub?: string | null;
+  exp?: number | null;
+  header?: Record<string, unknown>;
+}
+
+/** Signs a token the way an outside issuer would. */
+async function mint(options: MintOptions): Promise<string> {
+  const jwt = new SignJWT(options.payload ?? { roles: ["admin"] })
+    .setProtectedHeader({ alg: options.alg, typ: "JWT", ...options.header })
+    .setIssuedAt();
+  if (options.sub !== null) jwt.setSubject(options.sub ?? "alice");
+  if (options.exp !== null) jwt.setExpirationTime(options.exp ?? NOW() + 600);
+  return await jwt.sign(options.key);
+}
+
+function assertRejected(result: TokenVerification, reason: string): void {
+  assert.equal(result.ok, false, `expected a rejection (${reason})`);
+  if (!result.ok) assert.equal(result.reason, reason);
+}
+
+function assertAccepted(result: TokenVerification): asserts result is Extract<
+  TokenVerification,
+  { ok: true }
+> {
+  assert.equal(result.ok, true, `expected acceptance, got ${JSON.stringify(result)}`);
+}
+
+/** Re-encodes a token's payload without re-signing. */
+function replacePayload(token: string, payload: JWTPayload): string {
+  const [header, , signature] = token.split(".");
+  return `${header}.${base64url.encode(JSON.stringify(payload))}.${signature}`;
+}
+
+function unsignedToken(payload: JWTPayload): string {
+  const header = base64url.encode(JSON.stringify({ alg: "none", typ: "JWT" }));
+  return `${header}.${base64url.encode(JSON.stringify(payload))}.`;
+}
+
+Deno.test("verify() accepts valid tokens for HS256, RS256, PS256, ES256, ES384 and EdDSA", async () => {
+  const hsVerifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  const hs = await hsVerifier.verify(await mint({ alg: "HS256", key: SECRET }));
+  assertAccepted(hs);
+  assert.deepEqual(hs.user, { name: "alice", roles: ["admin"] });
+  assert.ok(hs.expiresAt !== null && hs.expiresAt > NOW());
+  assert.ok(hs.issuedAt !== null && Math.abs(hs.issuedAt - NOW()) < 5);
+
+  for (const alg of ["RS256", "PS256", "ES256", "ES384", "EdDSA"]) {
+    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+    const verifier = createTokenVerifier({
+      publicKeyPem: await exportSPKI(publicKey),
+      algorithms: [alg],
+    });
+    const result = await verifier.verify(await mint({ alg, key: privateKey }));
+    assertAccepted(result);
+    assert.equal(result.user.name, "alice", alg);
+  }
+});
+
+Deno.test("verify() accepts HS384 and HS512 with a long enough secret", async () => {
+  for (const alg of ["HS384", "HS512"]) {
+    const secret = crypto.getRandomValues(new Uint8Array(64));
+    const verifier = createTokenVerifier({ secret, algorithms: [alg] });
+    assertAccepted(await verifier.verify(await mint({ alg, key: secret })));
+  }
+});
+
+Deno.test("verify() accepts a single public JWK", async () => {
+  const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const verifier = createTokenVerifier({
+    jwk: await exportJWK(publicKey) as JsonWebKey,
+    algorithms: ["ES256"],
+  });
+  assertAccepted(await verifier.verify(await mint({ alg: "ES256", key: privateKey })));
+});
+
+Deno.test("verify() refuses alg none in every spelling", async () => {
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  for (const alg of ["none", "None", "NONE", "nOnE"]) {
+    const header = base64url.encode(JSON.stringify({ alg, typ: "JWT" }));
+    const body = base64url.encode(
+      JSON.stringify({ sub: "alice", roles: ["admin"], exp: NOW() + 60 }),
+    );
+    assertRejected(await verifier.verify(`${header}.${body}.`), "algorithm-not-allowed");
+  }
+  assertRejected(
+    await verifier.verify(unsignedToken({ sub: "root", roles: ["admin"], exp: NOW() + 60 })),
+    "algorithm-not-allowed",
+  );
+});
+
+Deno.test("createTokenVerifier() refuses none and unknown algorithms at startup", () => {
+  for (const clockToleranceSeconds of [-1, 601, Number.NaN]) {
+    assert.throws(
+      () => createTokenVerifier({ secret: SECRET, algorithms: ["HS256"], clockToleranceSeconds }),
+      /clockToleranceSeconds/,
+    );
+  }
+  for (const algorithms of [["none"], ["HS256", "none"], ["HS1"], []]) {
+    assert.throws(
+      () => createTokenVerifier({ secret: SECRET, algorithms }),
+      ConfigError,
+      JSON.stringify(algorithms),
+    );
+  }
+});
+
+Deno.test("verify() refuses HS256 signed with the RSA public key PEM (algorithm confusion)", async () => {
+  const { publicKey } = await generateKeyPair("RS256", { extractable: true });
+  const pem = await exportSPKI(publicKey);
+  const forged = await mint({ alg: "HS256", key: new TextEncoder().encode(pem) });
+  // Only the RSA key configured: HS256 is not in the list.
+  const rsaOnly = createTokenVerifier({ publicKeyPem: pem, algorithms: ["RS256"] });
+  assertRejected(await rsaOnly.verify(forged), "algorithm-not-allowed");
+  // Even a careless list naming both cannot make the public key an HMAC secret.
+  const both = createTokenVerifier({
+    publicKeyPem: pem,
+    secret: SECRET,
+    algorithms: ["RS256", "HS256"],
+  });
+  assertRejected(await both.verify(forged), "bad-signature");
+});
+
+Deno.test("createTokenVerifier() refuses HS algorithms without a secret and asymmetric ones without a key", async () => {
+  const { publicKey } = await generateKeyPair("RS256", { extractable: true });
+  const pem = await exportSPKI(publicKey);
+  assert.throws(
+    () => createTokenVerifier({ publicKeyPem: pem, algorithms: ["HS256"] }),
+    ConfigError,
+  );
+  assert.throws(() => createTokenVerifier({ secret: SECRET, algorithms: ["RS256"] }), ConfigError);
+  assert.throws(
+    () => createTokenVerifier({ publicKeyPem: pem, algorithms: ["ES256"] }),
+    ConfigError,
+  );
+  assert.throws(
+    () => createTokenVerifier({ secret: new Uint8Array(16), algorithms: ["HS256"] }),
+    /at least 32/,
+  );
+  assert.throws(
+    () => createTokenVerifier({ publicKeyPem: "not a pem", algorithms: ["RS256"] }),
+    ConfigError,
+  );
+});
+
+Deno.test("createTokenVerifier() refuses private and symmetric keys where public keys belong", async () => {
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const privateJwk = await exportJWK(privateKey) as JsonWebKey;
+  assert.throws(() => createTokenVerifier({ jwk: privateJwk, algorithms: ["ES256"] }), /private/);
+  const octJwk = await exportJWK(SECRET) as JsonWebKey;
+  assert.throws(
+    () =>
+      createTokenVerifier({
+        jwks: { keys: [octJwk] },
+        algorithms: ["HS256", "ES256"],
+        secret: SECRET,
+      }),
+    /not RSA, EC or OKP/,
+  );
+  assert.throws(
+    () =>
+      createTokenVerifier({
+        publicKeyPem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+        algorithms: ["RS256"],
+      }),
+    /private key/,
+  );
+});
+
+Deno.test("verify() refuses a tampered payload and a swapped signature", async () => {
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  const token = await mint({ alg: "HS256", key: SECRET, payload: { roles: ["reader"] } });
+  const tampered = replacePayload(token, { sub: "alice", roles: ["admin"], exp: NOW() + 600 });
+  assertRejected(await verifier.verify(tampered), "bad-signature");
+  const other = await mint({ alg: "HS256", key: crypto.getRandomValues(new Uint8Array(32)) });
+  const [header, payload] = token.split(".");
+  assertRejected(
+    await verifier.verify(`${header}.${payload}.${other.split(".")[2]}`),
+    "bad-signature",
+  );
+});
+
+Deno.test("verify() refuses expired tokens and tokens without exp", async () => {
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  assertRejected(
+    await verifier.verify(await mint({ alg: "HS256", key: SECRET, exp: NOW() - 120 })),
+    "expired",
+  );
+  assertRejected(
+    await verifier.verify(await mint({ alg: "HS256", key: SECRET, exp: null })),
+    "malformed",
+  );
+});
+
+Deno.test("verify() refuses nbf and iat in the future", async () => {
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  const notBefore = await mint({ alg: "HS256", key: SECRET, payload: { nbf: NOW() + 300 } });
+  assertRejected(await verifier.verify(notBefore), "not-yet-valid");
+  const issuedLater = await new SignJWT({ sub: "alice", iat: NOW() + 3600, exp: NOW() + 7200 })
+    .setProtectedHeader({ alg: "HS256" })
+    .sign(SECRET);
+  assertRejected(await verifier.verify(issuedLater), "not-yet-valid");
+});
+
+Deno.test("verify() applies the clock tolerance on both sides of the edge", async () => {
+  const verifier = createTokenVerifier({
+    secret: SECRET,
+    algorithms: ["HS256"],
+    clockToleranceSeconds: 60,
+  });
+  assertAccepted(await verifier.verify(await mint({ alg: "HS256", key: SECRET, exp: NOW() - 50 })));
+  assertRejected(
+    await verifier.verify(await mint({ alg: "HS256", key: SECRET, exp: NOW() - 70 })),
+    "expired",
+  );
+  const nbfSoon = await mint({ alg: "HS256", key: SECRET, payload: { nbf: NOW() + 50 } });
+  assertAccepted(await verifier.verify(nbfSoon));
+  const strict = createTokenVerifier({
+    secret: SECRET,
+    algorithms: ["HS256"],
+    clockToleranceSeconds: 0,
+  });
+  assertRejected(
+    await strict.verify(await mint({ alg: "HS256", key: SECRET, exp: NOW() - 2 })),
+    "expired",
+  );
+  // Default tolerance is 30 s.
+  const defaults = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  assertAccepted(await defaults.verify(await mint({ alg: "HS256", key: SECRET, exp: NOW() - 20 })));
+  assertRejected(
+    await defaults.verify(await mint({ alg: "HS256", key: SECRET, exp: NOW() - 40 })),
+    "expired",
+  );
+});
+
+Deno.test("verify() checks iss and aud when configured", async () => {
+  const verifier = createTokenVerifier({
+    secret: SECRET,
+    algorithms: ["HS256"],
+    issuer: "https://idp.example",
+    audience: "berth",
+  });
+  const good = await mint({
+    alg: "HS256",
+    key: SECRET,
+    payload: { iss: "https://idp.example", aud: ["other", "berth"] },
+  });
+  assertAccepted(await verifier.verify(good));
+  const wrongIssuer = await mint({
+    alg: "HS256",
+    key: SECRET,
+    payload: { iss: "https://evil.example", aud: "berth" },
+  });
+  assertRejected(await verifier.verify(wrongIssuer), "wrong-issuer");
+  const noIssuer = await mint({ alg: "HS256", key: SECRET, payload: { aud: "berth" } });
+  assertRejected(await verifier.verify(noIssuer), "wrong-issuer");
+  const wrongAudience = await mint({
+    alg: "HS256",
+    key: SECRET,
+    payload: { iss: "https://idp.example", aud: "other" },
+  });
+  assertRejected(await verifier.verify(wrongAudience), "wrong-audience");
+});
+
+Deno.test("verify() refuses a token without a usable subject", async () => {
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  assertRejected(
+    await verifier.verify(await mint({ alg: "HS256", key: SECRET, sub: null })),
+    "missing-subject",
+  );
+  assertRejected(
+    await verifier.verify(await mint({ alg: "HS256", key: SECRET, sub: "" })),
+    "missing-subject",
+  );
+  const numericSub = await new SignJWT({ sub: 42 as unknown as string, exp: NOW() + 60 })
+    .setProtectedHeader({ alg: "HS256" })
+    .sign(SECRET);
+  assertRejected(await verifier.verify(numericSub), "missing-subject");
+  for (const sub of ["alice\nFAKE LOG LINE", "bob\u0000", "eve\u001b[31m", "x\u0085y"]) {
+    assertRejected(
+      await verifier.verify(await mint({ alg: "HS256", key: SECRET, sub })),
+      "malformed",
+    );
+  }
+  const longSub = await mint({ alg: "HS256", key: SECRET, sub: "a".repeat(300) });
+  assertRejected(await verifier.verify(longSub), "missing-subject");
+});
+
+Deno.test("verify() reads roles: array, space-separated string, scope fallback, wrong types grant nothing", async () => {
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  const cases: [JWTPayload, string[]][] = [
+    [{ roles: ["admin", "ops"] }, ["admin", "ops"]],
+    [{ roles: "admin ops" }, ["admin", "ops"]],
+    [{ scope: "read write" }, ["read", "write"]],
+    [{}, []],
+    [{ roles: { admin: true } }, []],
+    [{ roles: 1 }, []],
+    [{ roles: true }, []],
+    [{ roles: [1, "admin", null, { r: "x" }, ["ops"]] }, ["admin"]],
+    // The roles claim wins over scope, even when it grants nothing.
+    [{ roles: {}, scope: "admin" }, []],
+    [{ scope: ["admin"] }, []],
+  ];
+  for (const [payload, roles] of cases) {
+    const result = await verifier.verify(await mint({ alg: "HS256", key: SECRET, payload }));
+    assertAccepted(result);
+    assert.deepEqual(result.user.roles, roles, JSON.stringify(payload));
+  }
+});
+
+Deno.test("verify() reads roles from a configured claim, including a dotted path", async () => {
+  const verifier = createTokenVerifier({
+    secret: SECRET,
+    algorithms: ["HS256"],
+    rolesClaim: "realm_access.roles",
+  });
+  const result = await verifier.verify(
+    await mint({
+      alg: "HS256",
+      key: SECRET,
+      payload: { realm_access: { roles: ["admin"] }, roles: ["x"] },
+    }),
+  );
+  assertAccepted(result);
+  assert.deepEqual(result.user.roles, ["admin"]);
+  const groups = createTokenVerifier({
+    secret: SECRET,
+    algorithms: ["HS256"],
+    rolesClaim: "groups",
+  });
+  const other = await groups.verify(
+    await mint({ alg: "HS256", key: SECRET, payload: { roles: ["admin"] } }),
+  );
+  assertAccepted(other);
+  assert.deepEqual(other.user.roles, []);
+});
+
+Deno.test("verify() answers malformed for garbage and huge tokens without throwing", async () => {
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  const garbage = [
+    "",
+    "abc",
+    "a.b",
+    "a.b.c.d",
+    "....",
+    "eyJ.eyJ.",
+    "###.###.###",
+    `${base64url.encode("{")}.${base64url.encode("{}")}.abc`,
+    `${base64url.encode("[]")}.${base64url.encode("{}")}.abc`,
+    `${base64url.encode('{"alg":"HS256"}')}.${base64url.encode("not json")}.abc`,
+    `${base64url.encode('{"alg":"HS256"}')}.${base64url.encode("[1,2]")}.abc`,
+    `${base64url.encode('{"alg":"HS256","crit":["x"]}')}.${base64url.encode("{}")}.abc`,
+    "x".repeat(100_000),
+    `${"a".repeat(20_000)}.${"b".repeat(20_000)}.${"c".repeat(100)}`,
+    "\u0000.\u0000.\u0000",
+    "é.é.é",
+  ];
+  for (const token of garbage) {
+    const result = await verifier.verify(token);
+    assert.equal(result.ok, false, token.slice(0, 40));
+    if (!result.ok) {
+      assert.ok(
+        ["malformed", "bad-signature"].includes(result.reason),
+        `${token.slice(0, 40)}: ${result.reason}`,
+      );
+    }
+  }
+  assertRejected(await verifier.verify(undefined as unknown as string), "malformed");
+});
+
+Deno.test("verify() refuses an algorithm that is allowed but has no key for it", async () => {
+  const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const other = await generateKeyPair("RS256", { extractable: true });
+  const verifier = createTokenVerifier({
+    publicKeyPem: await exportSPKI(publicKey),
+    algorithms: ["RS256"],
+  });
+  assertAccepted(await verifier.verify(await mint({ alg: "RS256", key: privateKey })));
+  assertRejected(
+    await verifier.verify(await mint({ alg: "RS256", key: other.privateKey })),
+    "bad-signature",
+  );
+});
+
+/** A JWKS server on 127.0.0.1:0 whose key set can be swapped; counts fetches. */
+function serveJwks(initial: JWK[]) {
+  let keys = initial;
+  let fetches = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    fetches++;
+    return Response.json({ keys });
+  });
+  return {
+    url: new URL(`http://127.0.0.1:${server.addr.port}/jwks.json`),
+    setKeys(next: JWK[]) {
+      keys = next;
+    },
+    get fetches() {
+      return fetches;
+    },
+    close: () => server.shutdown(),
+  };
+}
+
+async function keyWithKid(alg: string, kid: string) {
+  const pair = await generateKeyPair(alg, { extractable: true });
+  const jwk = { ...await exportJWK(pair.publicKey), kid, alg, use: "sig" };
+  return { ...pair, jwk };
+}
+
+Deno.test("verify() fetches a remote JWKS lazily, caches it, and refetches (bounded) for a new kid", async () => {
+  const first = await keyWithKid("RS256", "k1");
+  const second = await keyWithKid("ES256", "k2");
+  const jwks = serveJwks([first.jwk]);
+  try {
+    const verifier = createTokenVerifier({
+      jwks: jwks.url,
+      algorithms: ["RS256", "ES256"],
+      jwksCooldownSeconds: 0.2,
+    });
+    assert.equal(jwks.fetches, 0, "no fetch at construction");
+    assertAccepted(
+      await verifier.verify(
+        await mint({ alg: "RS256", key: first.privateKey, header: { kid: "k1" } }),
+      ),
+    );
+    assertAccepted(
+      await verifier.verify(
+        await mint({ alg: "RS256", key: first.privateKey, header: { kid: "k1" } }),
+      ),
+    );
+    assert.equal(jwks.fetches, 1, "cached");
+
+    // Rotation: the IdP publishes k2; a token with the new kid triggers one refetch.
+    await new Promise((done) => setTimeout(done, 250));
+    jwks.setKeys([first.jwk, second.jwk]);
+    assertAccepted(
+      await verifier.verify(
+        await mint({ alg: "ES256", key: second.privateKey, header: { kid: "k2" } }),
+      ),
+    );
+    assert.equal(jwks.fetches, 2);
+
+    // Unknown kids in a burst do not hammer the IdP: the cooldown bounds refetches.
+    const before = jwks.fetches;
+    for (let i = 0; i < 10; i++) {
+      assertRejected(
+        await verifier.verify(
+          await mint({ alg: "ES256", key: second.privateKey, header: { kid: `nope${i}` } }),
+        ),
+        "no-key",
+      );
+    }
+    assert.ok(jwks.fetches - before <= 1, `refetches bounded, got ${jwks.fetches - before}`);
+  } finally {
+    await jwks.close();
+  }
+});
+
+Deno.test("verify() answers no-key when the JWKS server fails", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("nope", { status: 500 }),
+  );
+  const url = new URL(`http://127.0.0.1:${server.addr.port}/jwks.json`);
+  const { privateKey } = await generateKeyPair("RS256");
+  try {
+    const verifier = createTokenVerifier({ jwks: url, algorithms: ["RS256"] });
+    const result = await verifier.verify(
+      await mint({ alg: "RS256", key: privateKey, header: { kid: "a" } }),
+    );
+    assertRejected(result, "no-key");
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("createTokenVerifier() allows http JWKS only on loopback", () => {
+  assert.throws(
+    () => createTokenVerifier({ jwks: new URL("http://idp.example/jwks"), algorithms: ["RS256"] }),
+    /https/,
+  );
+  createTokenVerifier({ jwks: new URL("https://idp.example/jwks"), algorithms: ["RS256"] });
+});
+
+Deno.test("createTokenSigner() mints tokens the verifier accepts, with roles, iss, aud and exp", async () => {
+  const signer = createTokenSigner({ secret: SECRET, issuer: "berth", audience: "site" });
+  const { token, expiresAt } = await signer.sign({ name: "bob", roles: ["ops"] }, {
+    ttlSeconds: 3600,
+  });
+  assert.ok(Math.abs(expiresAt - (NOW() + 3600)) <= 2);
+  const verifier = createTokenVerifier({
+    secret: SECRET,
+    algorithms: ["HS256"],
+    issuer: "berth",
+    audience: "site",
+  });
+  const result = await verifier.verify(token);
+  assertAccepted(result);
+  assert.deepEqual(result.user, { name: "bob", roles: ["ops"] });
+  assert.equal(result.expiresAt, expiresAt);
+  assert.throws(() => createTokenSigner({ secret: SECRET, algorithm: "HS512" }), /at least 64/);
+});
+
+Deno.test("loadJwtOptions() reads the secret from env or file and keys from PEM, JWK and JWKS files", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fromEnv = await loadJwtOptions({ secretEnv: "MY_SECRET" }, dir, {
+      MY_SECRET: "x".repeat(40),
+    });
+    assert.deepEqual(fromEnv.algorithms, ["HS256"]);
+    assert.equal(new TextDecoder().decode(fromEnv.secret), "x".repeat(40));
+    await assert.rejects(
+      () => loadJwtOptions({ secretEnv: "MISSING" }, dir, {}),
+      /MISSING.*not set/,
+    );
+
+    await Deno.writeTextFile(join(dir, "secret.txt"), "y".repeat(32) + "\n");
+    const fromFile = await loadJwtOptions({ secretFile: "secret.txt", algorithms: ["HS256"] }, dir);
+    assert.equal(fromFile.secret?.byteLength, 32);
+    await assert.rejects(() => loadJwtOptions({ secretFile: "nope.txt" }, dir), /does not exist/);
+
+    const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
+    await Deno.writeTextFile(join(dir, "key.pem"), await exportSPKI(publicKey));
+    const pem = await loadJwtOptions({ publicKey: "key.pem" }, dir);
+    assert.deepEqual(pem.algorithms, ["ES256"]);
+    assertAccepted(
+      await createTokenVerifier(pem).verify(await mint({ alg: "ES256", key: privateKey })),
+    );
+
+    const jwk = await exportJWK(publicKey);
+    await Deno.writeTextFile(join(dir, "key.jwk"), JSON.stringify(jwk));
+    const fromJwk = await loadJwtOptions({ publicKey: "key.jwk" }, dir);
+    assertAccepted(
+      await createTokenVerifier(fromJwk).verify(await mint({ alg: "ES256", key: privateKey })),
+    );
+
+    await Deno.writeTextFile(join(dir, "jwks.json"), JSON.stringify({ keys: [jwk] }));
+    await assert.rejects(
+      () => loadJwtOptions({ jwks: "jwks.json" }, dir),
+      /"algorithms" is required/,
+    );
+    const fromJwks = await loadJwtOptions(
+      { jwks: join(dir, "jwks.json"), algorithms: ["ES256"] },
+      "/nonexistent",
+    );
+    assertAccepted(
+      await createTokenVerifier(fromJwks).verify(await mint({ alg: "ES256", key: privateKey })),
+    );
+
+    await Deno.writeTextFile(join(dir, "bad.json"), "{not json");
+    await assert.rejects(
+      () => loadJwtOptions({ jwks: "bad.json", algorithms: ["ES256"] }, dir),
+      ConfigError,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadJwtOptions() keeps a JWKS URL unfetched and refuses plain http off loopback", async () => {
+  const options = await loadJwtOptions({
+    jwks: "https://idp.example/.well-known/jwks.json",
+    algorithms: ["RS256"],
+  });
+  assert.ok(options.jwks instanceof URL);
+  assert.equal(options.jwks.href, "https://idp.example/.well-known/jwks.json");
+  await assert.rejects(
+    () => loadJwtOptions({ jwks: "http://idp.example/jwks.json", algorithms: ["RS256"] }),
+    /https/,
+  );
+  await assert.rejects(() => loadJwtOptions({}), /set a key/);
+});
+
+Deno.test("createTokenVerifier() with generateSecret keys round-trips HS512", async () => {
+  const key = await generateSecret("HS512", { extractable: true });
+  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", key as globalThis.CryptoKey));
+  const options: JwtOptions = { secret: raw, algorithms: ["HS512"] };
+  assertAccepted(await createTokenVerifier(options).verify(await mint({ alg: "HS512", key })));
+});
+
+Deno.test("verify() answers no-key when nothing listens at the JWKS URL", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(),
+  );
+  const url = new URL(`http://127.0.0.1:${server.addr.port}/jwks.json`);
+  await server.shutdown();
+  const { privateKey } = await generateKeyPair("ES256");
+  const verifier = createTokenVerifier({ jwks: url, algorithms: ["ES256"], jwksTimeoutMs: 2000 });
+  assertRejected(await verifier.verify(await mint({ alg: "ES256", key: privateKey })), "no-key");
+});
+
+/** A small deterministic generator so failures can be replayed. */
+function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("verify() never accepts or throws for generated mutations of a valid token", async () => {
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  const token = await mint({ alg: "HS256", key: SECRET });
+  assertAccepted(await verifier.verify(token));
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ %\n";
+  const random = createRandom(0xbe27);
+  for (let i = 0; i < 400; i++) {
+    const chars = [...token];
+    const edits = 1 + Math.floor(random() * 3);
+    for (let e = 0; e < edits; e++) {
+      const at = Math.floor(random() * chars.length);
+      const kind = random();
+      const char = alphabet[Math.floor(random() * alphabet.length)];
+      if (kind < 0.5) chars[at] = char;
+      else if (kind < 0.75) chars.splice(at, 1);
+      else chars.splice(at, 0, char);
+    }
+    const mutated = chars.join("");
+    if (mutated === token) continue;
+    const result = await verifier.verify(mutated);
+    // Changing only the last character's spare low bits can decode to the same signature.
+    const sameBytes = mutated.split(".").length === 3 && (() => {
+      try {
+        return mutated.split(".").every((part, index) =>
+          base64url.decode(part).join() === base64url.decode(token.split(".")[index]).join()
+        );
+      } catch {
+        return false;
+      }
+    })();
+    if (!sameBytes) assert.equal(result.ok, false, `accepted ${JSON.stringify(mutated)}`);
+  }
+});
+
+Deno.test("verify() never throws for generated tokens of random JSON headers and payloads", async () => {
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  const random = createRandom(42);
+  const values: unknown[] = [
+    null,
+    true,
+    0,
+    -1,
+    1e308,
+    "",
+    "HS256",
+    "none",
+    "RS256",
+    [],
+    {},
+    ["a"],
+    { alg: "HS256" },
+    "x".repeat(300),
+  ];
+  const keys = [
+    "alg",
+    "typ",
+    "kid",
+    "crit",
+    "b64",
+    "jku",
+    "x5u",
+    "sub",
+    "exp",
+    "nbf",
+    "iat",
+    "roles",
+    "scope",
+  ];
+  const pick = () => values[Math.floor(random() * values.length)];
+  const object = () =>
+    Object.fromEntries(keys.filter(() => random() < 0.4).map((key) => [key, pick()]));
+  for (let i = 0; i < 300; i++) {
+    const header = random() < 0.8 ? { alg: "HS256", ...object() } : pick();
+    const token = `${base64url.encode(JSON.stringify(header) ?? "null")}.${
+      base64url.encode(JSON.stringify(object()))
+    }.${base64url.encode(crypto.getRandomValues(new Uint8Array(32)))}`;
+    const result = await verifier.verify(token);
+    assert.equal(result.ok, false, token);
+  }
+});

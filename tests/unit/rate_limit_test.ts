@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import {
+  createLoginThrottle,
+  createTokenBuckets,
+  LOGIN_BURST,
+  LOGIN_FREE_FAILURES,
+  rateLimitKey,
+} from "../../lib/middleware/rate_limit.ts";
+
+/** A clock tests move by hand. */
+function fakeClock(start = 1_000_000): { now: () => number; advance(ms: number): void } {
+  let time = start;
+  return { now: () => time, advance: (ms) => time += ms };
+}
+
+Deno.test("createTokenBuckets() allows the burst, then refuses with a Retry-After", () => {
+  const clock = fakeClock();
+  const buckets = createTokenBuckets({
+    ratePerSecond: 2,
+    burst: 3,
+    maxEntries: 100,
+    now: clock.now,
+  });
+  for (let i = 0; i < 3; i++) assert.deepEqual(buckets.take("a"), { ok: true });
+  assert.deepEqual(buckets.take("a"), { ok: false, retryAfterSeconds: 1 });
+  assert.deepEqual(buckets.take("b"), { ok: true }, "other clients are not affected");
+  clock.advance(500);
+  assert.deepEqual(buckets.take("a"), { ok: true }, "one token refilled after 0.5 s at 2/s");
+  assert.equal(buckets.take("a").ok, false);
+});
+
+Deno.test("createTokenBuckets() reports whole seconds to wait at slow rates", () => {
+  const clock = fakeClock();
+  const buckets = createTokenBuckets({
+    ratePerSecond: 0.1,
+    burst: 1,
+    maxEntries: 10,
+    now: clock.now,
+  });
+  assert.equal(buckets.take("a").ok, true);
+  assert.deepEqual(buckets.take("a"), { ok: false, retryAfterSeconds: 10 });
+});
+
+Deno.test("createTokenBuckets() keeps memory bounded: idle buckets go, the cap holds", () => {
+  const clock = fakeClock();
+  const buckets = createTokenBuckets({
+    ratePerSecond: 10,
+    burst: 10,
+    maxEntries: 100,
+    now: clock.now,
+  });
+  for (let i = 0; i < 10_000; i++) buckets.take(`client-${i}`);
+  assert.ok(buckets.size <= 100, `size ${buckets.size} stays at the cap`);
+  clock.advance(2000); // every bucket is full again: same as absent
+  buckets.take("late");
+  assert.equal(buckets.size, 1);
+});
+
+Deno.test("rateLimitKey() groups an IPv6 /64 and keeps IPv4 addresses apart", () => {
+  assert.equal(rateLimitKey("192.0.2.1"), "192.0.2.1");
+  assert.equal(rateLimitKey("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  assert.equal(rateLimitKey("2001:db8:1:2:bbbb:cccc:dddd:eeee"), "2001:db8:1:2::/64");
+  assert.equal(rateLimitKey("::1"), "0:0:0:0::/64");
+});
+
+Deno.test("createLoginThrottle() backs off exponentially after repeated failures", () => {
+  const clock = fakeClock();
+  const throttle = createLoginThrottle({ now: clock.now });
+  for (let i = 0; i < LOGIN_FREE_FAILURES - 1; i++) {
+    assert.equal(throttle.admit("192.0.2.1", "alice").ok, true);
+    throttle.fail("192.0.2.1", "alice");
+  }
+  assert.equal(throttle.admit("192.0.2.1", "alice").ok, true);
+  throttle.fail("192.0.2.1", "alice");
+  assert.deepEqual(throttle.admit("192.0.2.1", "alice"), { ok: false, retryAfterSeconds: 1 });
+  // The user name is throttled from every address, the address for every name.
+  assert.equal(throttle.admit("198.51.100.7", "alice").ok, false);
+  assert.equal(throttle.admit("192.0.2.1", "bob").ok, false);
+  clock.advance(1000);
+  assert.equal(throttle.admit("192.0.2.1", "alice").ok, true);
+  throttle.fail("192.0.2.1", "alice");
+  assert.deepEqual(throttle.admit("192.0.2.1", "alice"), { ok: false, retryAfterSeconds: 2 });
+  clock.advance(2000);
+  throttle.fail("192.0.2.1", "alice");
+  assert.deepEqual(throttle.admit("192.0.2.1", "alice"), { ok: false, retryAfterSeconds: 4 });
+});
+
+Deno.test("createLoginThrottle() forgets a user's failures after a success", () => {
+  const clock = fakeClock();
+  const throttle = createLoginThrottle({ now: clock.now });
+  for (let i = 0; i < LOGIN_FREE_FAILURES - 1; i++) throttle.fail("192.0.2.9", "carol");
+  throttle.succeed("192.0.2.9", "carol");
+  throttle.fail("203.0.113.1", "carol");
+  assert.equal(throttle.admit("203.0.113.2", "carol").ok, true);
+});
+
+Deno.test("createLoginThrottle() limits attempts per address even when they succeed", () => {
+  const clock = fakeClock();
+  const throttle = createLoginThrottle({ now: clock.now });
+  for (let i = 0; i < LOGIN_BURST; i++) assert.equal(throttle.admit("192.0.2.5", `u${i}`).ok, true);
+  const refused = throttle.admit("192.0.2.5", "another");
+  assert.equal(refused.ok, false);
+  assert.ok(!refused.ok && refused.retryAfterSeconds >= 1);
+  assert.equal(throttle.admit("192.0.2.6", "another").ok, true);
+});
