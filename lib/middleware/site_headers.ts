@@ -1,0 +1,55 @@
+/**
+ * @module
+ * `_headers` rules (and the config file's `headerRules`): every block whose
+ * pattern matches the request path applies, in order. Values for the same
+ * name from several blocks are joined with ", " (as Cloudflare Pages does)
+ * and replace the header berth would have sent; `! Name` removes a header,
+ * including one berth sets itself (e.g. `X-Frame-Options`). Patterns match
+ * the path the client asked for, before any rewrite. A decorator: it only
+ * changes headers, never the status or body.
+ */
+
+import type { Middleware } from "../compose.ts";
+import { applyHeaders } from "../http/response_headers.ts";
+import { matchPattern } from "../rules/pattern.ts";
+import type { SiteRulesHolder } from "../rules/site_rules.ts";
+
+/** Options for {@linkcode siteHeaders}. */
+export interface SiteHeadersOptions {
+  /** Holder of the current rules. */
+  rules: SiteRulesHolder;
+}
+
+/** Builds the decorator that applies `_headers` blocks. */
+export function siteHeaders(options: SiteHeadersOptions): Middleware {
+  return async function applySiteHeaders(_request, context, next) {
+    const response = await next();
+    const rules = options.rules.get().headers;
+    if (rules.length === 0) return response;
+    const set = new Map<string, string>();
+    const remove = new Set<string>();
+    for (const rule of rules) {
+      if (matchPattern(rule.for, context.url.pathname) === null) continue;
+      for (const [name, value] of rule.set) {
+        const previous = set.get(name);
+        set.set(name, previous === undefined ? value : `${previous}, ${value}`);
+        remove.delete(name);
+      }
+      for (const name of rule.remove) {
+        set.delete(name);
+        remove.add(name);
+      }
+    }
+    if (set.size === 0 && remove.size === 0) return response;
+    let result = applyHeaders(response, [...set], { mode: "override" });
+    if (remove.size > 0) {
+      try {
+        for (const name of remove) result.headers.delete(name);
+      } catch {
+        result = new Response(result.body, result);
+        for (const name of remove) result.headers.delete(name);
+      }
+    }
+    return result;
+  };
+}
