@@ -1,0 +1,95 @@
+/**
+ * @module
+ * berth's whole pipeline as one `Deno.serve` handler, for embedding in
+ * another application or deploying to Deno Deploy unchanged:
+ *
+ * ```ts
+ * import { createHandler } from "@berth/berth";
+ * const berth = await createHandler({ settings: { root: "./public" } });
+ * Deno.serve((request, info) => berth(request, info));
+ * ```
+ *
+ * `createHandler` is async on purpose: the settings are validated and the root
+ * resolved once, before the first request, so a mistake fails at startup
+ * rather than as a 500 on a live request.
+ */
+
+import * as v from "valibot";
+import { createApp } from "./app.ts";
+import { ConfigError, findClosestName, formatValue } from "./config/errors.ts";
+import {
+  describeAllowed,
+  describeSettings,
+  findSettingSchema,
+  type Settings,
+  SETTINGS_SCHEMA,
+  type SettingsInput,
+} from "./config/schema.ts";
+import { denoFileSystem } from "./fs/deno_fs.ts";
+import { realRoot } from "./fs/resolve_path.ts";
+import type { FileSystem } from "./fs/types.ts";
+import { createRequestContextFactory } from "./request_context.ts";
+
+/** Options for {@linkcode createHandler}. */
+export interface CreateHandlerOptions {
+  /**
+   * Settings that differ from berth's defaults, as in a config file (e.g.
+   * `{ root: "./public", cors: true }`). Relative paths start at `Deno.cwd()`.
+   */
+  settings?: SettingsInput;
+  /** Filesystem to serve from; the real disk by default. */
+  fs?: FileSystem;
+  /** True when the embedding server terminates TLS (turns on HSTS and Secure cookies). */
+  tls?: boolean;
+}
+
+/** A `Deno.serve`-compatible handler running berth's pipeline. */
+export type BerthHandler = (request: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
+
+/**
+ * Validates `options.settings`, resolves the root and composes the pipeline.
+ *
+ * @throws {ConfigError} naming the setting, the value and what is allowed, or
+ * saying the root is not a readable directory.
+ */
+export async function createHandler(options: CreateHandlerOptions = {}): Promise<BerthHandler> {
+  const settings = validateSettings(options.settings ?? {});
+  const fs = options.fs ?? denoFileSystem;
+  let root: string;
+  try {
+    root = await realRoot(fs, settings.root);
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid setting "root": ${formatValue(settings.root)} is not a readable directory`,
+      { cause: error },
+    );
+  }
+  const tls = options.tls ?? false;
+  const app = await createApp({ settings, fs, root, tls });
+  const createRequestContext = createRequestContextFactory({ secure: tls });
+  return function berthHandler(request, info) {
+    return app(request, createRequestContext(request, info));
+  };
+}
+
+/** Applies the schema (defaults included) and turns the first problem into a ConfigError. */
+function validateSettings(input: SettingsInput): Settings {
+  const result = v.safeParse(SETTINGS_SCHEMA, input);
+  if (result.success) return result.output;
+  throw new ConfigError(describeIssue(result.issues[0]));
+}
+
+/** One sentence per problem, in the loader's style: the field, the value, what is allowed. */
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  const name = v.getDotPath(issue);
+  const last = issue.path?.at(-1);
+  if (issue.type === "strict_object" && last?.origin === "key" && name !== null) {
+    const known = describeSettings().map((doc) => doc.name);
+    const guess = findClosestName(String(last.key), known);
+    return `Unknown setting "${name}"${guess === undefined ? "" : `: did you mean "${guess}"?`}`;
+  }
+  if (name === null || issue.type === "raw_check") return `Invalid settings: ${issue.message}`;
+  const schema = findSettingSchema(name);
+  const allowed = schema === undefined ? issue.expected ?? "valid" : describeAllowed(schema);
+  return `Invalid setting "${name}": ${formatValue(issue.input)} is not ${allowed}`;
+}
