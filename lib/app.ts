@@ -3,14 +3,29 @@
  * Builds berth's request pipeline from validated settings. This is the ONE
  * place the order of the layers is written:
  *
- * 1. `accessLog` — outermost: times and logs every request, last-resort 500.
+ * 0. `recordMetrics` (with `--metrics`) — counts every request's final status.
+ * 1. `accessLog` — times and logs every request, last-resort 500.
  * 2. Decorators that only add headers, outside the error boundary so error
  *    pages get them too: `customHeaders` (operator overrides), then
+ *    `siteHeaders` (`_headers` rules, which may remove berth's own), then
  *    `securityHeaders`, then `cors` (which also answers preflights, before
  *    any authentication).
  * 3. `errorBoundary` — turns thrown HttpErrors (and bugs) into responses.
- * 4. Guards that may answer early: `limits`.
- * 5. The file core: `serveFiles`.
+ * 4. Guards that may answer early: `limits`, then `rateLimit` (per client,
+ *    when configured).
+ * 4a. Access control (when configured): `login` (`/_berth/login` and
+ *    `/_berth/logout`), then `authenticate`, which sets `context.user` and
+ *    applies the access rules to the request path before the filesystem is
+ *    touched (internal endpoints keep their own checks).
+ * 4b. `internalEndpoints` under `/_berth/` (health, metrics).
+ * 4c. Routing that may redirect or re-route the request (after any
+ *    authentication): `redirects` (`_redirects` rules), `cleanUrls`
+ *    (clean URLs, trailing-slash policy), `spaFallback`, then
+ *    `reservedPaths`, which keeps `_headers`, `_redirects` and the internal
+ *    prefix from ever reaching the file core, whatever a rewrite says.
+ * 4d. `accessGuard` (with access rules): the rules again, on the path the
+ *    routing layers chose, so no rewrite or fallback leads around them.
+ * 5. The file core: `serveFiles` (listings hide what the visitor may not read).
  *
  * (DESIGN.md lists the decorators inside the error boundary; they sit outside
  * it here so that 4xx/5xx pages carry nosniff, operator headers and CORS.)
@@ -25,7 +40,26 @@ import { customHeaders } from "./middleware/custom_headers.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
 import { limits } from "./middleware/limits.ts";
 import { securityHeaders } from "./middleware/security_headers.ts";
+import { forbidsTransform } from "./serve/compression.ts";
+import { createFileCache, type FileCache } from "./serve/file_cache.ts";
 import { serveFiles } from "./serve/serve_file.ts";
+import { createMetricsRegistry, type MetricsRegistry } from "./metrics/registry.ts";
+import { cleanUrls } from "./middleware/clean_urls.ts";
+import { internalEndpoints, type MetricsAccess } from "./middleware/internal.ts";
+import { recordMetrics } from "./middleware/metrics.ts";
+import { redirects } from "./middleware/redirects.ts";
+import { reservedPaths } from "./middleware/reserved_paths.ts";
+import { siteHeaders } from "./middleware/site_headers.ts";
+import { spaFallback } from "./middleware/spa_fallback.ts";
+import { createPathProbe } from "./rules/path_probe.ts";
+import { RulesError } from "./rules/rule_error.ts";
+import { createSiteRulesHolder, loadSiteRules, type SiteRulesHolder } from "./rules/site_rules.ts";
+import { BERTH_VERSION } from "./version.ts";
+import { canReadPath } from "./auth/access_rules.ts";
+import { type AuthRuntime, loadAuth } from "./auth/load_auth.ts";
+import { accessGuard, authenticate } from "./middleware/auth.ts";
+import { login } from "./middleware/login.ts";
+import { rateLimit } from "./middleware/rate_limit.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface AppOptions {
@@ -37,6 +71,59 @@ export interface AppOptions {
   root: string;
   /** True when serving TLS (enables HSTS). */
   tls: boolean;
+  /**
+   * Holder of the `_headers` / `_redirects` rules (hot reload swaps its
+   * content). When absent, the rules are loaded from the root and settings.
+   */
+  siteRules?: SiteRulesHolder;
+  /**
+   * Loaded access control (the CLI loads it first to log and audit it);
+   * when absent it is loaded from settings, `null` turns it off.
+   */
+  auth?: AuthRuntime | null;
+  /**
+   * Hot-file cache to serve through (the CLI passes its own so it can start
+   * the watcher and read `stats()`); when absent one is made from settings.
+   */
+  cache?: FileCache;
+}
+
+/** Makes the hot-file cache described by `settings.cache` (its watcher is not started). */
+export function createAppCache(options: Pick<AppOptions, "settings" | "fs">): FileCache {
+  const { cache } = options.settings;
+  return createFileCache(options.fs, {
+    enabled: cache.enabled,
+    maxFileBytes: cache.maxFileBytes,
+    maxTotalBytes: cache.maxTotalBytes,
+  });
+}
+
+/** Reports whether operator headers carry `Cache-Control: no-transform` (no re-encoding then). */
+function forbidsTransformGlobally(headers: Readonly<Record<string, string>>): boolean {
+  return Object.entries(headers).some(([name, value]) =>
+    name.toLowerCase() === "cache-control" && forbidsTransform(value)
+  );
+}
+
+/**
+ * Loads the site rules for `settings` into a new holder.
+ * @throws {RulesError} listing every problem with its file and line.
+ */
+export async function loadSiteRulesHolder(
+  options: Pick<AppOptions, "settings" | "fs" | "root">,
+): Promise<SiteRulesHolder> {
+  const loaded = await loadSiteRules({
+    fs: options.fs,
+    root: options.root,
+    config: options.settings,
+  });
+  if (!loaded.ok) throw new RulesError(loaded.problems);
+  return createSiteRulesHolder(loaded.rules);
+}
+
+/** Reads the `metricsAccess` setting: `loopback`, `any`, or a role name. */
+function toMetricsAccess(value: string): MetricsAccess {
+  return value === "loopback" || value === "any" ? value : { role: value };
 }
 
 /**
@@ -45,15 +132,68 @@ export interface AppOptions {
  */
 export async function createApp(options: AppOptions): Promise<Handler> {
   const { settings } = options;
-  const layers: Middleware[] = [accessLog()];
+  const siteRules = options.siteRules ?? await loadSiteRulesHolder(options);
+  const cache = options.cache ?? createAppCache(options);
+  const metrics: MetricsRegistry | null = settings.metrics
+    ? createMetricsRegistry({
+      buildInfo: { version: BERTH_VERSION, deno: Deno.version.deno },
+      cacheStats: () => cache.stats(),
+    })
+    : null;
+  const layers: Middleware[] = [];
+  if (metrics !== null) layers.push(recordMetrics({ registry: metrics }));
+  layers.push(accessLog({ skipPaths: [settings.internalPrefix + "health"] }));
   // Decorators (only add headers).
   if (Object.keys(settings.headers).length > 0) layers.push(customHeaders(settings.headers));
+  layers.push(siteHeaders({ rules: siteRules }));
   if (settings.securityHeaders) layers.push(securityHeaders({ tls: options.tls }));
   if (settings.cors) layers.push(cors());
   layers.push(errorBoundary());
   // Guards that may answer early.
   layers.push(limits(settings.limits));
-  return await Promise.resolve(compose(
+  if (settings.rateLimit.requestsPerSecond > 0) layers.push(rateLimit(settings.rateLimit));
+  const auth = options.auth !== undefined ? options.auth : await loadAuth(settings);
+  const authOptions = auth === null ? null : {
+    runtime: auth,
+    loginPath: `${settings.internalPrefix}login`,
+    exemptPrefix: settings.internalPrefix,
+    trustProxy: settings.trustProxy,
+  };
+  if (authOptions !== null) {
+    layers.push(login({
+      runtime: authOptions.runtime,
+      prefix: settings.internalPrefix,
+      trustProxy: settings.trustProxy,
+    }));
+    layers.push(authenticate(authOptions));
+  }
+  layers.push(internalEndpoints({
+    prefix: settings.internalPrefix,
+    metrics,
+    metricsAccess: toMetricsAccess(settings.metricsAccess),
+  }));
+  // Routing: rules, clean URLs, SPA fallback, then the paths never served.
+  const probe = createPathProbe({
+    fs: options.fs,
+    root: options.root,
+    dotfiles: settings.dotfiles,
+    index: settings.index,
+    listing: settings.listing,
+    cleanUrls: settings.cleanUrls,
+  });
+  layers.push(redirects({ rules: siteRules, probe }));
+  if (settings.cleanUrls || settings.trailingSlash !== "auto") {
+    layers.push(cleanUrls({
+      cleanUrls: settings.cleanUrls,
+      trailingSlash: settings.trailingSlash,
+      index: settings.index,
+      probe,
+    }));
+  }
+  if (settings.spa !== "") layers.push(spaFallback({ file: settings.spa, probe }));
+  layers.push(reservedPaths({ internalPrefix: settings.internalPrefix }));
+  if (authOptions !== null && auth!.rules.length > 0) layers.push(accessGuard(authOptions));
+  return compose(
     layers,
     serveFiles({
       fs: options.fs,
@@ -63,6 +203,14 @@ export async function createApp(options: AppOptions): Promise<Handler> {
       index: settings.index,
       cacheControl: settings.cacheControl,
       notFoundPage: settings.notFoundPage === "" ? null : settings.notFoundPage,
+      canList: auth === null || auth.rules.length === 0
+        ? undefined
+        : (segments, access) => canReadPath(auth.rules, segments, access),
+      cache,
+      compression: {
+        ...settings.compress,
+        enabled: settings.compress.enabled && !forbidsTransformGlobally(settings.headers),
+      },
     }),
-  ));
+  );
 }

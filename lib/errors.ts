@@ -22,6 +22,7 @@ export class HttpError extends Error {
   /** Headers to add to the error response. */
   readonly headers: Headers;
 
+  /** Creates the error; `publicMessage` may reach the client, `options.cause` never does. */
   constructor(status: number, publicMessage: string, options: HttpErrorOptions = {}) {
     super(publicMessage, { cause: options.cause });
     this.name = "HttpError";

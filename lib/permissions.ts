@@ -21,6 +21,12 @@ export interface ServerAccess {
   hostname: string;
   port: number;
   readFiles?: readonly string[];
+  /** Files berth writes, e.g. the `--ready-file`. */
+  writeFiles?: readonly string[];
+  /** Environment variables berth reads, e.g. the JWT secret's. */
+  envVars?: readonly string[];
+  /** Other hosts berth connects to (`host` or `host:port`), e.g. a JWKS URL's. */
+  netHosts?: readonly string[];
 }
 
 /** Lists the permissions the server needs for `access`. */
@@ -31,6 +37,27 @@ export function listPermissionNeeds(access: ServerAccess): PermissionNeed[] {
       descriptor: { name: "read", path },
       description: `read access to "${path}"`,
       flag: `--allow-read=${path}`,
+    });
+  }
+  for (const path of access.writeFiles ?? []) {
+    needs.push({
+      descriptor: { name: "write", path },
+      description: `write access to "${path}"`,
+      flag: `--allow-write=${path}`,
+    });
+  }
+  for (const variable of access.envVars ?? []) {
+    needs.push({
+      descriptor: { name: "env", variable },
+      description: `access to the environment variable ${variable}`,
+      flag: `--allow-env=${variable}`,
+    });
+  }
+  for (const host of access.netHosts ?? []) {
+    needs.push({
+      descriptor: { name: "net", host },
+      description: `network access to ${host}`,
+      flag: `--allow-net=${host}`,
     });
   }
   needs.push({
@@ -63,4 +90,26 @@ export function describeMissingPermissions(missing: readonly PermissionNeed[]): 
 /** True when env access is granted, so `BERTH_*` variables may be read. */
 export async function canReadEnv(): Promise<boolean> {
   return (await Deno.permissions.query({ name: "env" })).state === "granted";
+}
+
+/**
+ * Reads the environment the settings come from. With unscoped env access that
+ * is every variable (so unknown `BERTH_*` names can be warned about); under a
+ * scoped grant such as a compiled berth's `--allow-env=BERTH_*`, only the
+ * granted variables among `names`. `undefined` when none may be read.
+ */
+export async function readGrantedEnv(
+  names: readonly string[],
+): Promise<Record<string, string> | undefined> {
+  if (await canReadEnv()) return Deno.env.toObject();
+  const env: Record<string, string> = {};
+  let granted = false;
+  for (const name of names) {
+    const status = await Deno.permissions.query({ name: "env", variable: name });
+    if (status.state !== "granted") continue;
+    granted = true;
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return granted ? env : undefined;
 }

@@ -5,7 +5,8 @@
  * graceful shutdown bounded in time.
  */
 
-import type { Handler, RequestContext } from "./compose.ts";
+import type { Handler } from "./compose.ts";
+import { createRequestContextFactory } from "./request_context.ts";
 
 /** Options for {@linkcode startServer}. */
 export interface StartServerOptions {
@@ -17,6 +18,10 @@ export interface StartServerOptions {
   port: number;
   /** PEM certificate chain and key: both present means TLS. */
   tls?: { cert: string; key: string };
+  /** Take the client address from proxy headers (see `resolveClientAddress`). */
+  trustProxy?: boolean;
+  /** Let other isolates bind the same port (SO_REUSEPORT, Linux only); used by `--workers`. */
+  reusePort?: boolean;
 }
 
 /** A listening server. */
@@ -44,9 +49,11 @@ export class AddressInUseError extends Error {
 
 /** Starts listening; throws {@linkcode AddressInUseError} when the port is taken. */
 export function startServer(options: StartServerOptions): RunningServer {
-  const idPrefix = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
-  let requestCount = 0;
   const secure = options.tls !== undefined;
+  const createRequestContext = createRequestContextFactory({
+    secure,
+    trustProxy: options.trustProxy,
+  });
   const abort = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
@@ -54,22 +61,13 @@ export function startServer(options: StartServerOptions): RunningServer {
       hostname: options.hostname,
       port: options.port,
       ...options.tls,
+      ...(options.reusePort ? { reusePort: true } : {}),
       signal: abort.signal,
       onListen: () => {},
       // Errors are answered by the app; anything that still escapes is a bug
       // and gets a body-less 500 rather than Deno's default page.
       onError: () => new Response(null, { status: 500 }),
-    }, (request, info) => {
-      const context: RequestContext = {
-        url: new URL(request.url),
-        requestId: `${idPrefix}-${(++requestCount).toString(36)}`,
-        clientAddress: info.remoteAddr.hostname,
-        startTime: performance.now(),
-        secure,
-        user: null,
-      };
-      return options.handler(request, context);
-    });
+    }, (request, info) => options.handler(request, createRequestContext(request, info)));
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
       throw new AddressInUseError(options.hostname, options.port, { cause: error });

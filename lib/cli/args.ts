@@ -35,7 +35,14 @@ export type CliCommand =
   | { kind: "serve"; values: CliValues }
   | { kind: "check"; values: CliValues }
   | { kind: "help"; topic?: string }
-  | { kind: "version" };
+  | { kind: "version" }
+  | { kind: "user"; subcommand: UserSubcommand; args: string[] };
+
+/** Subcommands with their own arguments, parsed by lib/cli/user.ts. */
+export type UserSubcommand = "user" | "hash-password";
+
+/** First arguments that hand the rest of the command line to lib/cli/user.ts. */
+export const USER_SUBCOMMANDS: readonly UserSubcommand[] = ["user", "hash-password"];
 
 /** A command-line option, as parsed and as shown in `--help`. */
 export interface CliOption {
@@ -53,6 +60,12 @@ export interface CliOption {
   multiple?: boolean;
   /** Whether the switch turns its (boolean) setting off. */
   negate?: boolean;
+  /**
+   * For a switch that may carry `=VALUE` (`--spa`, `--spa=app.html`): the
+   * value it means alone. `=false` sets `""`. Never takes the next argument,
+   * so `--spa ./dist` keeps `./dist` as the root.
+   */
+  optionalValue?: string;
   /** Help text; settings without one use the schema's description. */
   description?: string;
 }
@@ -86,6 +99,41 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   { name: "log-format", type: "string", setting: "logFormat", valueName: "FORMAT" },
   { name: "quiet", type: "boolean", setting: "quiet" },
   {
+    name: "spa",
+    type: "boolean",
+    setting: "spa",
+    valueName: "[=FILE]",
+    optionalValue: "index.html",
+    description: "Serve FILE (default index.html) for browser navigations to paths with no content",
+  },
+  { name: "clean-urls", type: "boolean", setting: "cleanUrls" },
+  { name: "trailing-slash", type: "string", setting: "trailingSlash", valueName: "POLICY" },
+  { name: "metrics", type: "boolean", setting: "metrics" },
+  { name: "ready-file", type: "string", setting: "readyFile", valueName: "FILE" },
+  { name: "trust-proxy", type: "boolean", setting: "trustProxy" },
+  {
+    name: "rate-limit",
+    type: "string",
+    setting: "rateLimit.requestsPerSecond",
+    valueName: "N",
+  },
+  { name: "audit-log", type: "string", setting: "auditLog", valueName: "FILE" },
+  {
+    name: "compress",
+    type: "boolean",
+    setting: "compress.enabled",
+    description:
+      "Compress responses (precompressed .br/.zst/.gz siblings, else gzip/brotli on the fly); --compress=off turns it off",
+  },
+  {
+    name: "no-file-cache",
+    type: "boolean",
+    setting: "cache.enabled",
+    negate: true,
+    description: "Do not keep hot files in memory (every request reads the disk)",
+  },
+  { name: "workers", type: "string", setting: "workers", valueName: "N|auto" },
+  {
     name: "no-security-headers",
     type: "boolean",
     setting: "securityHeaders",
@@ -97,7 +145,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
 ];
 
 /** Help topics besides the general one. */
-const HELP_TOPICS: readonly string[] = ["check"];
+const HELP_TOPICS: readonly string[] = ["check", "user", "hash-password"];
 
 /** Header names that could reach an object prototype. */
 const RESERVED_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
@@ -131,10 +179,17 @@ export class CliError extends Error {
  * `berth [ROOT] [OPTIONS]` serves, `berth check [ROOT] [OPTIONS]` validates,
  * `berth help [TOPIC]` and `--help`/`-h` print help, `--version`/`-V` the
  * version. Use `berth -- check` to serve a directory named "check".
+ * `berth user …` and `berth hash-password` (first argument only) are
+ * returned unparsed for lib/cli/user.ts.
  *
  * @throws {CliError} naming the flag, the value and what is allowed.
  */
 export function parseCli(argv: readonly string[]): CliCommand {
+  // `berth user …` and `berth hash-password` take options of their own.
+  const first = argv[0] as UserSubcommand;
+  if (USER_SUBCOMMANDS.includes(first)) {
+    return { kind: "user", subcommand: first, args: argv.slice(1) };
+  }
   const tokens = tokenize(argv);
 
   const positionals: string[] = [];
@@ -249,9 +304,15 @@ function collectValues(tokens: readonly Token[]): CliValues {
     if (option === undefined) throw unknownOption(token.rawName);
     const flag = `--${option.name}`;
 
+    if (option.optionalValue !== undefined && option.setting !== undefined) {
+      settings[option.setting] = parseOptionalValue(flag, token.value, option.optionalValue);
+      continue;
+    }
     if (option.type === "boolean") {
       const on = parseSwitch(flag, token.value);
-      if (option.setting !== undefined) settings[option.setting] = option.negate ? !on : on;
+      if (option.setting !== undefined) {
+        setNested(settings, option.setting, option.negate ? !on : on);
+      }
       continue;
     }
 
@@ -272,10 +333,26 @@ function collectValues(tokens: readonly Token[]): CliValues {
       headers[name] = headerValue;
     } else if (option.setting !== undefined) {
       const doc = docs.get(option.setting);
-      if (doc !== undefined) settings[option.setting] = parseSettingValue(flag, value, doc);
+      if (doc !== undefined) {
+        setNested(settings, option.setting, parseSettingValue(flag, value, doc));
+      }
     }
   }
   return values;
+}
+
+/** Sets a dotted setting (`rateLimit.requestsPerSecond`) as nested objects. */
+function setNested(settings: Record<string, unknown>, name: string, value: unknown): void {
+  const parts = name.split(".");
+  let node = settings;
+  for (const part of parts.slice(0, -1)) {
+    const child = node[part];
+    node = (node[part] = child !== null && typeof child === "object" ? child : {}) as Record<
+      string,
+      unknown
+    >;
+  }
+  node[parts[parts.length - 1]] = value;
 }
 
 function unknownOption(rawName: string): CliError {
@@ -304,6 +381,24 @@ function parseSwitch(flag: string, value: string | undefined): boolean {
       formatValue(value)
     } is not true or false (the switch needs no value)`,
   );
+}
+
+/** `--spa` → the default, `--spa=false` → `""`, `--spa=FILE` → FILE (checked by the schema). */
+function parseOptionalValue(flag: string, value: string | undefined, fallback: string): string {
+  if (value === undefined) return fallback;
+  const word = value.toLowerCase();
+  if (TRUE_WORDS.has(word)) return fallback;
+  if (FALSE_WORDS.has(word)) return "";
+  const doc = describeSettings().find((item) =>
+    item.name === OPTIONS_BY_NAME.get(flag.slice(2))?.setting
+  );
+  const schema = doc === undefined ? undefined : findSettingSchema(doc.name);
+  if (value === "" || (schema !== undefined && !v.is(schema, value))) {
+    throw new CliError(
+      `Cannot parse "${flag}": ${formatValue(value)} is not ${doc?.allowed ?? "a file name"}`,
+    );
+  }
+  return value;
 }
 
 function parseSettingValue(flag: string, text: string, doc: SettingDoc): unknown {
@@ -352,7 +447,7 @@ function parseHeader(flag: string, text: string): [string, string] {
     throw new CliError(
       `Cannot parse "${flag}": ${
         formatValue(value)
-      } is not a header value without CR, LF or NUL characters`,
+      } is not a header value of printable Latin-1 characters (no CR, LF or other control characters)`,
     );
   }
   return [name, value];

@@ -38,6 +38,7 @@ export interface RenderHelpOptions {
 export function renderHelp(options: RenderHelpOptions = {}): string {
   const docs = new Map(describeSettings().map((doc) => [doc.name, doc]));
   if (options.topic === "check") return renderCheckHelp();
+  if (options.topic === "user" || options.topic === "hash-password") return renderUserHelp();
 
   // root is the ROOT argument, not a flag, but it is still settable on the command line.
   const flagSettings = new Set(["root", ...CLI_OPTIONS.map((option) => option.setting)]);
@@ -52,7 +53,9 @@ export function renderHelp(options: RenderHelpOptions = {}): string {
     ...renderRows([
       ["berth [ROOT] [OPTIONS]", 'Serve ROOT (default ".") over HTTP'],
       ["berth check [ROOT] [OPTIONS]", "Validate the settings and print the effective ones"],
-      ["berth help [check]", "Print this help, or the help of a command"],
+      ["berth user add|remove|passwd|list", "Manage the users file (see berth help user)"],
+      ["berth hash-password", "Read a password and print its argon2id hash"],
+      ["berth help [check|user]", "Print this help, or the help of a command"],
     ]),
     "",
     "Options:",
@@ -97,6 +100,51 @@ export function renderVersion(info: { berth: string; deno: string; mode: string 
   return `berth ${info.berth} (deno ${info.deno}, ${info.mode})`;
 }
 
+function renderUserHelp(): string {
+  return [
+    "berth user, berth hash-password - manage the users file",
+    "",
+    "Usage:",
+    ...renderRows([
+      ["berth user add NAME [--role ROLE]... [--totp]", ""],
+      [
+        "",
+        "Add a user; --role may be repeated; --totp also prints an otpauth:// URI for an authenticator app",
+      ],
+      ["berth user remove NAME", "Remove a user"],
+      ["berth user passwd NAME", "Set a new password (roles and TOTP stay)"],
+      ["berth user list", "Print every user's name, TOTP status and roles (never hashes)"],
+      ["berth hash-password", "Print the argon2id hash of a password (for a users file)"],
+    ]),
+    "",
+    "Options:",
+    ...renderRows([
+      ["    --users FILE", "The users file [default: the config's auth.users, else users.json]"],
+      ["    --config FILE", "Config file to read auth.users from (default ./berth.json)"],
+    ]),
+    "",
+    ...wrap(
+      "The password is read from stdin when it is not a terminal (the first line), otherwise " +
+        "asked twice at a prompt that does not echo. It is never taken from the command line. " +
+        "The file is written atomically (a temporary file, then a rename) with mode 0600.",
+      "",
+    ),
+    "",
+    "Examples:",
+    ...renderRows([
+      ["berth user add alice --role admin", "Prompt for alice's password"],
+      ["printf '%s\\n' \"$PW\" | berth user add ci --role deploy --users users.json", ""],
+      ["", "Non-interactive (CI)"],
+      ["htpasswd -nbB bob secret | cut -d: -f2", "A bcrypt hash berth also accepts"],
+    ]),
+    "",
+    "Exit codes:",
+    "  0  done",
+    "  2  invalid arguments, a bad users file or password",
+    "",
+  ].join("\n");
+}
+
 function renderCheckHelp(): string {
   return [
     "berth check - validate the settings and print the effective ones",
@@ -125,7 +173,9 @@ function renderOptionRow(option: CliOption, docs: ReadonlyMap<string, SettingDoc
   const names = option.short === undefined
     ? `    --${option.name}`
     : `-${option.short}, --${option.name}`;
-  const left = option.valueName === undefined ? names : `${names} ${option.valueName}`;
+  // An optional inline value (`--spa[=FILE]`) sits right after the name.
+  const separator = option.valueName?.startsWith("[=") ? "" : " ";
+  const left = option.valueName === undefined ? names : `${names}${separator}${option.valueName}`;
   const doc = option.setting === undefined ? undefined : docs.get(option.setting);
   const parts = [option.description ?? doc?.description ?? ""];
   if (doc !== undefined && !option.negate) {
@@ -140,6 +190,8 @@ function renderOptionRow(option: CliOption, docs: ReadonlyMap<string, SettingDoc
 }
 
 function formatDefault(value: unknown): string {
+  // An empty string would print as nothing; show it quoted ("off" for `spa`).
+  if (value === "") return '""';
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 

@@ -5,29 +5,69 @@
  * of exiting, so it can be tested in-process.
  */
 
+import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
-import { createApp } from "../app.ts";
+import { createApp, createAppCache } from "../app.ts";
+import type { CacheWatch } from "../serve/file_cache.ts";
+import {
+  checkWorkerSupport,
+  resolveWorkerCount,
+  startWorkerPool,
+  type WorkerPool,
+} from "./worker_pool.ts";
 import { ConfigError } from "../config/errors.ts";
-import { type LoadedSettings, loadSettings } from "../config/load.ts";
+import { CONFIG_ENV_NAME, type LoadedSettings, loadSettings } from "../config/load.ts";
 import { denoFileSystem } from "../fs/deno_fs.ts";
 import { realRoot } from "../fs/resolve_path.ts";
 import { LOG_CATEGORY, setupLogging, shutdownLogging } from "../log/setup.ts";
+import { writeAuditEvent } from "../log/audit.ts";
+import { announceAuth, listAuthAccess, loadAuth } from "../auth/load_auth.ts";
 import {
-  canReadEnv,
   describeMissingPermissions,
   findMissingPermissions,
   listPermissionNeeds,
+  readGrantedEnv,
 } from "../permissions.ts";
 import { AddressInUseError, startServer } from "../server.ts";
-import { BERTH_VERSION } from "../version.ts";
+import { loadSiteRulesHolder } from "../app.ts";
+import type { FileSystem } from "../fs/types.ts";
+import {
+  ReadyFileError,
+  removeReadyFile,
+  removeStaleReadyFile,
+  writeReadyFile,
+} from "../ready_file.ts";
+import { readConfigRules } from "../rules/config_rules.ts";
+import { RulesError } from "../rules/rule_error.ts";
+import {
+  type ConfigRules,
+  loadSiteRules,
+  type LoadSiteRulesResult,
+  type SiteRulesHolder,
+} from "../rules/site_rules.ts";
+import { type RulesWatcher, watchSiteRules } from "../rules/watch_rules.ts";
+import { BERTH_VERSION, detectBuildMode, isStandalone } from "../version.ts";
+import { createEmbeddedFileSystem, type EmbeddedSite, resolveEmbeddedPaths } from "../embedded.ts";
+import { describeSettings } from "../config/schema.ts";
 import { CliError, type CliValues, parseCli } from "./args.ts";
 import { renderCheckReport } from "./check.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
 import { renderHelp, renderVersion } from "./help.ts";
 import { writeStderr, writeStdout } from "./output.ts";
+import { runUserCli } from "./user.ts";
+
+/** Options for {@linkcode runCli}. */
+export interface RunCliOptions {
+  /** Set by the entry module of a binary built with `deno task compile --site`. */
+  embedded?: EmbeddedSite;
+}
 
 /** Runs berth with `args` (without the program name) and resolves to the exit code. */
-export async function runCli(args: readonly string[]): Promise<number> {
+export async function runCli(
+  args: readonly string[],
+  options: RunCliOptions = {},
+): Promise<number> {
+  const { embedded } = options;
   try {
     const command = parseCli([...args]);
     switch (command.kind) {
@@ -36,16 +76,27 @@ export async function runCli(args: readonly string[]): Promise<number> {
         return EXIT_CODE.OK;
       case "version":
         writeStdout(
-          renderVersion({ berth: BERTH_VERSION, deno: Deno.version.deno, mode: "deno run" }),
+          renderVersion({
+            berth: BERTH_VERSION,
+            deno: Deno.version.deno,
+            mode: detectBuildMode({ standalone: isStandalone(), embedded: embedded !== undefined }),
+          }) + "\n",
         );
         return EXIT_CODE.OK;
       case "check": {
-        const loaded = await loadFromCli(command.values);
+        const loaded = await loadFromCli(command.values, embedded);
+        const rulesProblem = await checkSiteRules(loaded);
+        if (rulesProblem !== null) {
+          writeStderr(`berth: ${rulesProblem}\n`);
+          return EXIT_CODE.USAGE;
+        }
         writeStdout(renderCheckReport(loaded));
         return EXIT_CODE.OK;
       }
       case "serve":
-        return await serve(await loadFromCli(command.values));
+        return await serve(await loadFromCli(command.values, embedded), embedded);
+      case "user":
+        return await runUserCli(command.subcommand, command.args);
     }
   } catch (error) {
     if (error instanceof CliError || error instanceof ConfigError) {
@@ -56,26 +107,70 @@ export async function runCli(args: readonly string[]): Promise<number> {
   }
 }
 
-async function loadFromCli(values: CliValues): Promise<LoadedSettings> {
+async function loadFromCli(values: CliValues, embedded?: EmbeddedSite): Promise<LoadedSettings> {
+  const env = await readGrantedEnv(SETTINGS_ENV_NAMES);
+  if (embedded === undefined) {
+    return await loadSettings({
+      cli: values.settings,
+      configPath: values.configPath,
+      env,
+      cwd: Deno.cwd(),
+    });
+  }
+  // An embedded site brings its root and config; only flags and BERTH_* variables add to them.
+  if (values.settings.root !== undefined || values.configPath !== undefined) {
+    throw new CliError(
+      `This berth binary serves the site built into it: remove the ${
+        values.configPath !== undefined ? "--config option" : "ROOT argument"
+      }`,
+    );
+  }
+  const paths = resolveEmbeddedPaths(embedded);
   return await loadSettings({
-    cli: values.settings,
-    configPath: values.configPath,
-    env: await canReadEnv() ? Deno.env.toObject() : undefined,
+    cli: { ...values.settings, root: paths.root },
+    configPath: paths.config ?? undefined,
+    env: env === undefined ? undefined : withoutConfigVariable(env),
     cwd: Deno.cwd(),
+    // Without an embedded config, never pick up a berth.json from the working directory.
+    fileExists: () => Promise.resolve(false),
   });
 }
 
-async function serve(loaded: LoadedSettings): Promise<number> {
+/** Appended to a missing-permission message inside a `deno compile` executable. */
+const COMPILED_PERMISSIONS_HINT =
+  " (this compiled berth's permissions were fixed when it was built: run main.ts with deno run and that flag instead)";
+
+/** Every variable settings are read from, for scoped env access (`--allow-env=BERTH_*`). */
+const SETTINGS_ENV_NAMES: readonly string[] = [
+  CONFIG_ENV_NAME,
+  ...describeSettings().flatMap((doc) => doc.env === null ? [] : [doc.env]),
+];
+
+function withoutConfigVariable(env: Record<string, string>): Record<string, string> {
+  const { [CONFIG_ENV_NAME]: _ignored, ...rest } = env;
+  return rest;
+}
+
+async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<number> {
   const { settings } = loaded;
   const tlsFiles = settings.cert && settings.key ? [settings.cert, settings.key] : [];
+  const authAccess = listAuthAccess(settings);
   const missing = await findMissingPermissions(listPermissionNeeds({
     root: settings.root,
     hostname: settings.host,
     port: settings.port,
-    readFiles: tlsFiles,
+    readFiles: [...tlsFiles, ...authAccess.readFiles],
+    writeFiles: [
+      ...(settings.readyFile === undefined ? [] : [settings.readyFile]),
+      ...authAccess.writeFiles,
+    ],
+    envVars: authAccess.envVars,
+    netHosts: authAccess.netHosts,
   }));
   if (missing.length > 0) {
-    writeStderr(`berth: ${describeMissingPermissions(missing)}\n`);
+    // A compiled binary's permissions are baked in: the flag cannot be added at run time.
+    const hint = isStandalone() ? COMPILED_PERMISSIONS_HINT : "";
+    writeStderr(`berth: ${describeMissingPermissions(missing)}${hint}\n`);
     return EXIT_CODE.PERMISSION;
   }
 
@@ -87,6 +182,9 @@ async function serve(loaded: LoadedSettings): Promise<number> {
     writeStderr(`berth: Cannot serve "${settings.root}": it is not a readable directory\n`);
     return EXIT_CODE.USAGE;
   }
+  const fs = embedded === undefined
+    ? denoFileSystem
+    : createEmbeddedFileSystem(denoFileSystem, { root, files: embedded.manifest.files });
   let tls: { cert: string; key: string } | undefined;
   if (tlsFiles.length > 0) {
     try {
@@ -100,13 +198,69 @@ async function serve(loaded: LoadedSettings): Promise<number> {
     }
   }
 
-  await setupLogging({ format: settings.logFormat, quiet: settings.quiet });
-  const logger = getLogger([...LOG_CATEGORY]);
+  let siteRules: SiteRulesHolder;
   try {
-    const handler = await createApp({ settings, fs: denoFileSystem, root, tls: tls !== undefined });
+    siteRules = await loadSiteRulesHolder({ settings, fs, root });
+    if (settings.readyFile !== undefined) await removeStaleReadyFile(settings.readyFile);
+  } catch (error) {
+    if (error instanceof RulesError || error instanceof ReadyFileError) {
+      writeStderr(`berth: ${error.message}\n`);
+      return EXIT_CODE.USAGE;
+    }
+    throw error;
+  }
+
+  // Keys and users load before logging starts, so a mistake is one line on stderr.
+  const auth = await loadAuth(settings);
+  await setupLogging({
+    format: settings.logFormat,
+    quiet: settings.quiet,
+    audit: { path: settings.auditLog },
+  });
+  const logger = getLogger([...LOG_CATEGORY]);
+  // The audit log records a shutdown only for a server that started.
+  let announced = false;
+  let rulesWatcher: RulesWatcher | undefined;
+  let cacheWatch: CacheWatch | undefined;
+  let workers: WorkerPool | undefined;
+  try {
+    const cache = createAppCache({ settings, fs });
+    const handler = await createApp({
+      settings,
+      fs,
+      root,
+      tls: tls !== undefined,
+      siteRules,
+      cache,
+      auth,
+    });
+    if (settings.cache.enabled && settings.cache.watch && embedded === undefined) {
+      cacheWatch = cache.watch(root);
+    }
+    // Embedded sites are served by the main isolate only (workers read the disk).
+    const workerCount = embedded === undefined ? resolveWorkerCount(settings.workers) : 1;
+    const workersProblem = workerCount > 1 ? await checkWorkerSupport() : null;
+    if (workersProblem !== null) {
+      writeStderr(`berth: Cannot use --workers ${settings.workers}: ${workersProblem}\n`);
+      return EXIT_CODE.USAGE;
+    }
+    if (workerCount > 1 && auth?.ephemeralSecret === true) {
+      // Each isolate would make its own key and refuse the others' sessions.
+      writeStderr(
+        `berth: Cannot use --workers ${settings.workers} with login but no signing secret: set "auth.jwt.secretEnv" or "auth.jwt.secretFile" so every worker signs with the same key\n`,
+      );
+      return EXIT_CODE.USAGE;
+    }
     let server;
     try {
-      server = startServer({ handler, hostname: settings.host, port: settings.port, tls });
+      server = startServer({
+        handler,
+        hostname: settings.host,
+        port: settings.port,
+        tls,
+        trustProxy: settings.trustProxy,
+        reusePort: workerCount > 1,
+      });
     } catch (error) {
       if (error instanceof AddressInUseError) {
         writeStderr(`berth: ${error.message}; stop the other process or choose another --port\n`);
@@ -118,21 +272,140 @@ async function serve(loaded: LoadedSettings): Promise<number> {
       }
       throw error;
     }
+    if (workerCount > 1) {
+      try {
+        workers = await startWorkerPool({
+          count: workerCount - 1,
+          settings,
+          root,
+          port: server.port,
+          tls,
+        });
+      } catch (error) {
+        writeStderr(`berth: Cannot start ${workerCount} workers: ${(error as Error).message}\n`);
+        await server.shutdown(0);
+        return EXIT_CODE.USAGE;
+      }
+      logger.info("{count} isolates share port {port}", { count: workerCount, port: server.port });
+    }
     logStartup(logger, loaded, root, tls !== undefined);
-    logger.info("berth {version} listening on {url}", { version: BERTH_VERSION, url: server.url });
+    announceAuth(auth, settings);
+    announced = true;
+    const rules = siteRules.get();
+    if (settings.spa !== "") {
+      const page = await fs.stat(join(root, settings.spa)).catch(() => null);
+      if (page === null || !page.isFile) {
+        logger.warn("The SPA page {spa} does not exist in the root: navigations will get 404", {
+          spa: settings.spa,
+        });
+      }
+    }
+    logger.info(
+      "site rules: {headerRules} header, {redirectRules} redirect; spa {spa}, clean URLs {cleanUrls}, trailing slash {trailingSlash}, metrics {metrics}",
+      {
+        headerRules: rules.headers.length,
+        redirectRules: rules.redirects.length,
+        spa: settings.spa === "" ? "off" : settings.spa,
+        cleanUrls: settings.cleanUrls ? "on" : "off",
+        trailingSlash: settings.trailingSlash,
+        metrics: settings.metrics ? `on (${settings.metricsAccess})` : "off",
+      },
+    );
+    if (settings.watchRules && embedded === undefined) {
+      rulesWatcher = watchSiteRules({
+        root,
+        configFile: loaded.configFile,
+        holder: siteRules,
+        reload: () => reloadSiteRules(loaded, { fs, root }),
+      });
+    }
 
+    // Listen for SIGTERM before announcing readiness: a CI script may stop
+    // berth the moment the ready line or file appears.
     const stop = waitForStopSignal();
+    logger.info("berth {version} listening on {url}", { version: BERTH_VERSION, url: server.url });
+    if (settings.readyFile !== undefined) {
+      try {
+        await writeReadyFile(settings.readyFile, server.url);
+      } catch (error) {
+        writeStderr(`berth: ${(error as Error).message}\n`);
+        stop.dispose();
+        await Promise.all([server.shutdown(0), workers?.stop(0)]);
+        return EXIT_CODE.USAGE;
+      }
+    }
     await Promise.race([stop.signalled, server.finished]);
     stop.dispose();
     logger.info("Shutting down: waiting up to {timeoutMs} ms for open responses", {
       timeoutMs: settings.shutdownTimeoutMs,
     });
-    await server.shutdown(settings.shutdownTimeoutMs);
+    await Promise.all([
+      server.shutdown(settings.shutdownTimeoutMs),
+      workers?.stop(settings.shutdownTimeoutMs),
+    ]);
     logger.info("Stopped");
     return EXIT_CODE.OK;
   } finally {
+    rulesWatcher?.close();
+    cacheWatch?.close();
+    if (settings.readyFile !== undefined) await removeReadyFile(settings.readyFile);
+    if (announced) writeAuditEvent({ event: "shutdown" });
     await shutdownLogging();
   }
+}
+
+/**
+ * For `berth check`: the site rules problem (`_headers`, `_redirects`, config
+ * rules) as one line, or `null`. A root berth may not read is skipped: check
+ * validates what it can without asking for more access.
+ */
+async function checkSiteRules(loaded: LoadedSettings): Promise<string | null> {
+  let root: string;
+  try {
+    root = await realRoot(denoFileSystem, loaded.settings.root);
+  } catch {
+    return null;
+  }
+  try {
+    await loadSiteRulesHolder({ settings: loaded.settings, fs: denoFileSystem, root });
+    return null;
+  } catch (error) {
+    if (error instanceof RulesError) return error.message;
+    if (error instanceof Deno.errors.NotCapable) return null;
+    throw error;
+  }
+}
+
+/**
+ * Reads the rules again for hot reload: the root's files and, when there is a
+ * config file, its `headerRules` / `redirectRules` (other settings need a restart).
+ */
+async function reloadSiteRules(
+  loaded: LoadedSettings,
+  target: { fs: FileSystem; root: string },
+): Promise<LoadSiteRulesResult> {
+  let config: ConfigRules = loaded.settings;
+  if (loaded.configFile !== null) {
+    try {
+      const fromFile = readConfigRules(
+        await Deno.readTextFile(loaded.configFile),
+        loaded.configFile,
+      );
+      // Rules set by a flag or BERTH_* variable keep winning over the file.
+      const fileWins = (key: string) =>
+        ["file", "default"].includes(loaded.sources[key] ?? "default");
+      config = {
+        headerRules: fileWins("headerRules") ? fromFile.headerRules : loaded.settings.headerRules,
+        redirectRules: fileWins("redirectRules")
+          ? fromFile.redirectRules
+          : loaded.settings.redirectRules,
+      };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, problems: [{ source: loaded.configFile, line: 0, message }] };
+    }
+  }
+  return await loadSiteRules({ ...target, config });
 }
 
 /** One line per feature saying whether it is on, then the config warnings. */

@@ -19,6 +19,7 @@ export class ConfigError extends Error {
   /** Exit code the CLI should end with. */
   readonly exitCode: number = CONFIG_EXIT_CODE;
 
+  /** Creates the error; `message` is shown to the user as is. */
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = "ConfigError";

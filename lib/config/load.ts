@@ -25,6 +25,7 @@ import {
   SETTINGS_OBJECT_SCHEMA,
   SETTINGS_SCHEMA,
   type SettingsInput,
+  URL_VALUE_REGEXP,
 } from "./schema.ts";
 
 /** File names looked for in the working directory, in order. */
@@ -165,6 +166,12 @@ export function collectWarnings(settings: Settings): string[] {
       `"dotfiles" is on: names starting with "." such as .git and .env are served`,
     );
   }
+  const tls = settings.cert !== undefined && settings.key !== undefined;
+  if (publicBind && !tls && settings.auth.users !== undefined && !settings.trustProxy) {
+    warnings.push(
+      `"auth.users" is set with a public "host" and no TLS: passwords and session cookies cross the network in clear text; add "cert" and "key" or run behind a TLS proxy with "trustProxy"`,
+    );
+  }
   if (settings.key !== undefined && settings.cert === undefined) {
     warnings.push(`"key" is set without "cert": TLS needs both, so berth serves plain HTTP`);
   }
@@ -190,6 +197,11 @@ export function collectWarnings(settings: Settings): string[] {
   }
   if (/^(?:\/|[A-Za-z]:[\\/]?)$/.test(settings.root)) {
     warnings.push(`"root" is "${settings.root}": the whole filesystem is served`);
+  }
+  if (settings.metrics && settings.metricsAccess === "any" && publicBind) {
+    warnings.push(
+      `"metricsAccess" is "any" with a public "host": anyone who can reach berth can read its traffic metrics`,
+    );
   }
   return warnings;
 }
@@ -557,6 +569,7 @@ function resolvePaths(
   for (const doc of options.docs) {
     if (!doc.path) continue;
     const value = getPath(values, doc.name);
+    if (doc.url && typeof value === "string" && URL_VALUE_REGEXP.test(value)) continue;
     if (typeof value === "string" && value !== "") {
       setPath(values, doc.name, resolve(options.baseDir, value));
     }

@@ -13,8 +13,12 @@ import * as v from "valibot";
 
 /** An HTTP field name (RFC 9110 §5.1: a token). */
 export const HEADER_NAME_REGEXP = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** An HTTP field value berth accepts: no CR, LF or NUL (RFC 9110 §5.5). */
-export const HEADER_VALUE_REGEXP = /^[^\r\n\0]*$/;
+/**
+ * An HTTP field value berth accepts (RFC 9110 §5.5): visible ASCII, space,
+ * tab and obs-text (Latin-1), so no CR, LF, NUL or other controls, and nothing
+ * above U+00FF, which `Headers` would reject at request time.
+ */
+export const HEADER_VALUE_REGEXP = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Whole names (any case) whose values are never printed. */
 const SECRET_WORD_REGEXP =
   /^(?:key|secret|password|passphrase|token|authorization|proxy-authorization|cookie|set-cookie)s?$/i;
@@ -32,6 +36,9 @@ const FILE_NAME_REGEXP = /^(?!\.\.?$)[^/\\\0]+$/;
 /** A path below the root: no leading slash, no `..` segment, no NUL. */
 const ROOT_RELATIVE_REGEXP = /^(?![/\\])(?!.*(?:^|[/\\])\.\.(?:[/\\]|$))[^\0]*$/;
 
+/** A worker count as text: "auto" or 1..256. */
+const WORKERS_REGEXP = /^(?:auto|[1-9][0-9]?|1[0-9]{2}|2[0-4][0-9]|25[0-6])$/;
+
 /** Largest timer delay that `setTimeout` honours (2^31 - 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -43,18 +50,138 @@ export interface SettingMeta {
   secret?: boolean;
   /** Phrase for error messages, completing "<value> is not …". */
   allowed?: string;
+  /** A path that may also be a URL, which is kept as is (not resolved). */
+  url?: boolean;
 }
 
 const NON_EMPTY_STRING = v.pipe(v.string(), v.nonEmpty());
 const HEADER_VALUE = v.pipe(
   v.string(),
   v.regex(HEADER_VALUE_REGEXP),
-  v.metadata({ allowed: "a header value without CR, LF or NUL characters" }),
+  v.metadata({
+    allowed:
+      "a header value of printable Latin-1 characters (no CR, LF or other control characters)",
+  }),
 );
 
 function integerBetween(min: number, max: number) {
   return v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 }
+
+/** JWT algorithms berth can verify (`none` is deliberately absent). */
+export const JWT_ALGORITHMS = [
+  "HS256",
+  "HS384",
+  "HS512",
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const;
+/** An environment variable name. */
+const ENV_VAR_NAME_REGEXP = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A cookie name (RFC 6265 §4.1.1: a token). */
+const COOKIE_NAME_REGEXP = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A URL (rather than a file path) given where either is allowed. */
+export const URL_VALUE_REGEXP = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** An http URL to a loopback host, allowed for JWKS besides https (tests, sidecars). */
+const LOOPBACK_HTTP_URL_REGEXP =
+  /^http:\/\/(?:127(?:\.[0-9]{1,3}){3}|localhost|\[::1\])(?::[0-9]+)?\//i;
+
+/** One access rule: a path pattern and who may read what it matches. */
+const ACCESS_RULE_SCHEMA = v.pipe(
+  v.strictObject({
+    path: v.pipe(
+      v.string(),
+      v.regex(/^\/[^\0\\?#(){}]*$/),
+      v.maxLength(1024),
+      v.metadata({
+        allowed: 'a path pattern starting with "/" using "*" and ":name", e.g. "/admin/*"',
+      }),
+    ),
+    roles: v.optional(v.pipe(v.array(NON_EMPTY_STRING), v.nonEmpty())),
+    authenticated: v.optional(v.literal(true)),
+    public: v.optional(v.literal(true)),
+  }),
+  v.check(
+    (rule) =>
+      [rule.roles !== undefined, rule.authenticated === true, rule.public === true]
+        .filter(Boolean).length === 1,
+    'Each access rule needs exactly one of "roles", "authenticated": true or "public": true',
+  ),
+  v.metadata({
+    allowed:
+      'an object { "path": "/admin/*" } with exactly one of "roles": [...], "authenticated": true or "public": true',
+  }),
+);
+
+/** How JWTs are verified (and, with an HS secret, signed by the login endpoint). */
+const JWT_CONFIG_SCHEMA = v.strictObject({
+  secretEnv: v.pipe(
+    v.optional(v.pipe(v.string(), v.regex(ENV_VAR_NAME_REGEXP))),
+    v.description(
+      "Environment variable holding the HS256/384/512 secret (needs --allow-env=NAME)",
+    ),
+    v.metadata({ allowed: "an environment variable name" }),
+  ),
+  secretFile: v.pipe(
+    v.optional(NON_EMPTY_STRING),
+    v.description("File holding the HS256/384/512 secret"),
+    v.metadata({ path: true, allowed: "a file path" }),
+  ),
+  publicKey: v.pipe(
+    v.optional(NON_EMPTY_STRING),
+    v.description("PEM (SPKI) or JWK file with the public key for RS/PS/ES/EdDSA tokens"),
+    v.metadata({ path: true, allowed: "a file path" }),
+  ),
+  jwks: v.pipe(
+    v.optional(
+      v.pipe(
+        NON_EMPTY_STRING,
+        v.check(
+          (value) =>
+            !URL_VALUE_REGEXP.test(value) || value.startsWith("https://") ||
+            LOOPBACK_HTTP_URL_REGEXP.test(value),
+        ),
+      ),
+    ),
+    v.description("JWKS file or https URL (e.g. an OIDC provider's jwks_uri)"),
+    v.metadata({ path: true, url: true, allowed: "a file path or an https URL" }),
+  ),
+  algorithms: v.pipe(
+    v.optional(v.pipe(v.array(v.picklist(JWT_ALGORITHMS)), v.nonEmpty())),
+    v.description("Allowed JWT algorithms; default HS256 with a secret, else the key's"),
+    v.metadata({ allowed: `a non-empty list of ${JWT_ALGORITHMS.join(", ")}` }),
+  ),
+  issuer: v.pipe(
+    v.optional(NON_EMPTY_STRING),
+    v.description("Required iss claim"),
+  ),
+  audience: v.pipe(
+    v.optional(NON_EMPTY_STRING),
+    v.description("Required aud claim"),
+  ),
+  rolesClaim: v.pipe(
+    v.optional(NON_EMPTY_STRING, "roles"),
+    v.description("Claim holding the user's roles (a space-separated scope is also read)"),
+  ),
+  clockToleranceSeconds: v.pipe(
+    v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(600)), 30),
+    v.description("Seconds of clock skew tolerated for exp and nbf"),
+  ),
+});
+
+/** The `auth.jwt` settings, as 4a's `loadJwtOptions` consumes them. */
+export type JwtConfig = v.InferOutput<typeof JWT_CONFIG_SCHEMA>;
+
+/** One `access` rule, validated. */
+export type AccessRuleConfig = v.InferOutput<typeof ACCESS_RULE_SCHEMA>;
 
 /**
  * Every setting, with its default and a description written for `--help` and
@@ -174,6 +301,77 @@ const SETTINGS_ENTRIES = {
     v.description('Page sent with 404 responses, relative to root, if it exists ("" turns it off)'),
     v.metadata({ allowed: 'a path inside root without ".." segments' }),
   ),
+  cache: v.pipe(
+    v.optional(
+      v.strictObject({
+        enabled: v.pipe(
+          v.optional(v.boolean(), true),
+          v.description("Keep small files, their headers and encoded variants in memory"),
+        ),
+        maxFileBytes: v.pipe(
+          v.optional(integerBetween(0, 1_073_741_824), 1_048_576),
+          v.description("Largest file kept in the memory cache, in bytes"),
+        ),
+        maxTotalBytes: v.pipe(
+          v.optional(integerBetween(0, 68_719_476_736), 67_108_864),
+          v.description("Memory the cache may hold in total, in bytes (per worker)"),
+        ),
+        watch: v.pipe(
+          v.optional(v.boolean(), true),
+          v.description(
+            "Watch the root for changes so cache hits need no stat (off: stat on every hit)",
+          ),
+        ),
+      }),
+      {},
+    ),
+    v.description("Hot-file memory cache"),
+  ),
+  compress: v.pipe(
+    v.optional(
+      v.strictObject({
+        enabled: v.pipe(
+          v.optional(v.boolean(), true),
+          v.description(
+            "Send compressible files gzip/brotli/zstd encoded when the client accepts it",
+          ),
+        ),
+        precompressed: v.pipe(
+          v.optional(v.boolean(), true),
+          v.description("Serve .br, .zst and .gz siblings (app.js.br) when present"),
+        ),
+        onTheFly: v.pipe(
+          v.optional(v.boolean(), true),
+          v.description("Compress files that have no sibling (results are cached)"),
+        ),
+        minBytes: v.pipe(
+          v.optional(integerBetween(0, 1_073_741_824), 1024),
+          v.description("Smallest file compressed on the fly, in bytes"),
+        ),
+        gzipLevel: v.pipe(
+          v.optional(integerBetween(1, 9), 6),
+          v.description("gzip level for on-the-fly compression (1 fastest .. 9 smallest)"),
+        ),
+        brotliLevel: v.pipe(
+          v.optional(integerBetween(0, 11), 5),
+          v.description("Brotli quality for on-the-fly compression (0 fastest .. 11 smallest)"),
+        ),
+      }),
+      {},
+    ),
+    v.description("Response compression"),
+  ),
+  workers: v.pipe(
+    v.optional(
+      v.union([
+        integerBetween(1, 256),
+        v.pipe(v.string(), v.regex(WORKERS_REGEXP)),
+      ]),
+      1,
+    ),
+    v.description('Isolates serving the port (Linux: SO_REUSEPORT); "auto" = one per CPU'),
+    v.metadata({ allowed: 'a number of workers between 1 and 256, or "auto"' }),
+  ),
   shutdownTimeoutMs: v.pipe(
     v.optional(integerBetween(0, MAX_TIMER_MS), 5000),
     v.description("Milliseconds to let open requests finish on SIGINT or SIGTERM"),
@@ -201,6 +399,149 @@ const SETTINGS_ENTRIES = {
       {},
     ),
     v.description("Request limits"),
+  ),
+  spa: v.pipe(
+    v.optional(v.pipe(v.string(), v.regex(ROOT_RELATIVE_REGEXP)), ""),
+    v.description(
+      'Page served for browser navigations to paths with no content (SPA fallback; "" is off, --spa alone means index.html)',
+    ),
+    v.metadata({ allowed: 'a path inside root without ".." segments' }),
+  ),
+  cleanUrls: v.pipe(
+    v.optional(v.boolean(), false),
+    v.description("Serve /about from about.html and redirect /about.html to /about"),
+  ),
+  trailingSlash: v.pipe(
+    v.optional(v.picklist(["auto", "always", "never"]), "auto"),
+    v.description(
+      "Canonical trailing slash: auto (directories only), always (pages and directories), never",
+    ),
+  ),
+  headerRules: v.pipe(
+    v.optional(
+      v.record(
+        v.pipe(
+          v.string(),
+          v.regex(/^\/[^\0]*$/),
+          v.metadata({ allowed: 'a path pattern starting with "/"' }),
+        ),
+        v.record(
+          v.pipe(
+            v.string(),
+            v.regex(HEADER_NAME_REGEXP),
+            v.metadata({ allowed: "a header name (letters, digits and !#$%&'*+-.^_`|~)" }),
+          ),
+          v.nullable(HEADER_VALUE),
+        ),
+      ),
+      {},
+    ),
+    v.description(
+      'Headers per path pattern, like _headers: { "/assets/*": { "Name": "value", "X-Drop": null } }',
+    ),
+    v.metadata({ allowed: "an object of path patterns to objects of header names to values" }),
+  ),
+  redirectRules: v.pipe(
+    v.optional(v.array(v.pipe(v.string(), v.regex(/^[^\r\n\0]*$/))), []),
+    v.description('Redirect rules, one _redirects line each: "/from /to [status][!]"'),
+    v.metadata({ allowed: 'a list of "/from /to [status]" lines' }),
+  ),
+  watchRules: v.pipe(
+    v.optional(v.boolean(), true),
+    v.description("Reload _headers, _redirects and the config file's rules when they change"),
+  ),
+  internalPrefix: v.pipe(
+    v.optional(v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9._~-]+\/$/)), "/_berth/"),
+    v.description("Path prefix of berth's own endpoints (health, metrics, login); never served"),
+    v.metadata({ allowed: 'one path segment between slashes, e.g. "/_berth/"' }),
+  ),
+  metrics: v.pipe(
+    v.optional(v.boolean(), false),
+    v.description("Serve Prometheus metrics at <internalPrefix>metrics"),
+  ),
+  metricsAccess: v.pipe(
+    v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]+$/)), "loopback"),
+    v.description('Who may read the metrics: "loopback", "any" or a role name'),
+    v.metadata({ allowed: '"loopback", "any" or a role name' }),
+  ),
+  readyFile: v.pipe(
+    v.optional(NON_EMPTY_STRING),
+    v.description("Write the URL to this file once listening (needs --allow-write=FILE)"),
+    v.metadata({ path: true, allowed: "a file path" }),
+  ),
+  access: v.pipe(
+    v.optional(v.array(ACCESS_RULE_SCHEMA), []),
+    v.description(
+      'Ordered access rules; the first whose "path" matches decides; unmatched paths are public',
+    ),
+    v.metadata({
+      allowed:
+        'a list of rules like { "path": "/admin/*", "roles": ["admin"] }, { "path": "/team/*", "authenticated": true } or { "path": "/pub/*", "public": true }',
+    }),
+  ),
+  auth: v.pipe(
+    v.optional(
+      v.strictObject({
+        users: v.pipe(
+          v.optional(NON_EMPTY_STRING),
+          v.description("Users file (JSON) for the login page and HTTP Basic"),
+          v.metadata({ path: true, allowed: "a file path" }),
+        ),
+        jwt: v.pipe(
+          v.optional(JWT_CONFIG_SCHEMA, {}),
+          v.description("JWT verification keys and claims"),
+        ),
+        basic: v.pipe(
+          v.optional(v.boolean(), false),
+          v.description("Accept HTTP Basic credentials checked against the users file"),
+        ),
+        cookieName: v.pipe(
+          v.optional(
+            v.pipe(v.string(), v.regex(COOKIE_NAME_REGEXP), v.maxLength(64)),
+            "berth_session",
+          ),
+          v.description("Name of the HttpOnly session cookie set by the login endpoint"),
+          v.metadata({ allowed: "a cookie name (letters, digits and !#$%&'*+-.^_`|~)" }),
+        ),
+        sessionTtlSeconds: v.pipe(
+          v.optional(v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(2_592_000)), 3600),
+          v.description("Lifetime of tokens issued by the login endpoint, in seconds"),
+        ),
+      }),
+      {},
+    ),
+    v.description("Authentication"),
+  ),
+  rateLimit: v.pipe(
+    v.optional(
+      v.strictObject({
+        requestsPerSecond: v.pipe(
+          v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1_000_000)), 0),
+          v.description("Requests per second allowed per client address (0 turns it off)"),
+        ),
+        burst: v.pipe(
+          v.optional(integerBetween(1, 1_000_000), 100),
+          v.description("Requests a client may make at once before the rate applies"),
+        ),
+        maxClients: v.pipe(
+          v.optional(integerBetween(100, 10_000_000), 100_000),
+          v.description("Most client addresses tracked at once (bounds memory)"),
+        ),
+      }),
+      {},
+    ),
+    v.description("Per-client rate limit (login attempts are always limited)"),
+  ),
+  trustProxy: v.pipe(
+    v.optional(v.boolean(), false),
+    v.description(
+      "Take the client address from the last X-Forwarded-For / Forwarded entry (behind one proxy)",
+    ),
+  ),
+  auditLog: v.pipe(
+    v.optional(NON_EMPTY_STRING),
+    v.description("Append the audit log (JSON lines) to this file instead of stderr"),
+    v.metadata({ path: true, allowed: "a file path" }),
   ),
 };
 
@@ -288,6 +629,8 @@ export interface SettingDoc {
   path: boolean;
   /** Whether the value must never be printed. */
   secret: boolean;
+  /** Whether a path setting may also hold a URL, which is not resolved. */
+  url?: boolean;
   /** Smallest allowed number, for number settings with a minimum. */
   min?: number;
   /** Largest allowed number, for number settings with a maximum. */
@@ -300,15 +643,21 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = deepFreeze(v.parse(SETTINGS_
 /** Lists every setting (nested objects flattened to dotted names) for docs. */
 export function describeSettings(): SettingDoc[] {
   const docs: SettingDoc[] = [];
-  for (const [name, schema] of Object.entries(SETTINGS_ENTRIES)) {
-    const node = unwrap(schema as AnySchema);
+  // Nested objects (`auth.jwt.secretEnv`) flatten to their leaves at any depth.
+  const visit = (name: string, schema: AnySchema) => {
+    const node = unwrap(schema);
     if (node.type === "strict_object" && node.entries !== undefined) {
       for (const [childName, child] of Object.entries(node.entries)) {
-        docs.push(describeSetting(`${name}.${childName}`, child));
+        visit(`${name}.${childName}`, child);
       }
     } else {
-      docs.push(describeSetting(name, schema as AnySchema));
+      docs.push(describeSetting(name, schema));
     }
+  };
+  for (const [name, schema] of Object.entries(SETTINGS_ENTRIES)) {
+    const node = unwrap(schema as AnySchema);
+    if (node.type === "strict_object" && node.entries !== undefined) visit(name, node);
+    else docs.push(describeSetting(name, schema as AnySchema));
   }
   return docs;
 }
@@ -428,6 +777,7 @@ function describeSetting(name: string, schema: AnySchema): SettingDoc {
     allowed: describeAllowed(schema),
     env: kind === "map" ? null : toEnvName(name),
     path: isPath,
+    ...(meta.url === true ? { url: true } : {}),
     secret: meta.secret === true || isSecretName(name),
     ...(kind === "number" ? pickBounds(numberBounds(node)) : {}),
   };

@@ -19,6 +19,8 @@ export interface FileInfo {
   mtimeMs: number | null;
   /** Inode number, when the platform has one; part of the ETag. */
   ino: number | null;
+  /** A strong ETag known in advance (an embedded file's content hash); replaces the metadata one. */
+  etag?: string;
 }
 
 /** One entry of a directory listing. */

@@ -27,6 +27,8 @@ export interface EtagSource {
   mtimeMs: number | null;
   /** Inode number, when available; distinguishes a replaced file with equal size and mtime. */
   ino?: number | null;
+  /** A strong tag computed ahead of time (e.g. from content at build time); used as is. */
+  etag?: string;
 }
 
 /** Double quote, the delimiter of an opaque-tag. */
@@ -37,8 +39,10 @@ const DQUOTE = 0x22;
  * fields) from file metadata, nginx-style: cheap (no content hashing), stable
  * for the same inputs, and different whenever any input changes because the
  * fields are joined, never hashed. A missing mtime leaves its field empty.
+ * A precomputed `etag` (embedded sites hash their content at build time) wins.
  */
 export function computeEtag(info: EtagSource): string {
+  if (info.etag !== undefined) return info.etag;
   const fields = [
     info.mtimeMs === null ? "" : encodeHex(info.mtimeMs),
     encodeHex(info.size),

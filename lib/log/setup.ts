@@ -13,6 +13,7 @@ import {
   type Sink,
   type TextFormatter,
 } from "@logtape/logtape";
+import { AUDIT_LOG_CATEGORY } from "./audit.ts";
 
 /** Output style of the log lines. */
 export type LogFormat = "pretty" | "json";
@@ -25,6 +26,11 @@ export interface SetupLoggingOptions {
   quiet?: boolean;
   /** Where lines go; stdout by default. Tests pass their own stream. */
   stream?: WritableStream<Uint8Array>;
+  /**
+   * Where the audit log (always JSON lines) goes: a file appended to, a stream
+   * (tests), or stderr by default.
+   */
+  audit?: { path?: string; stream?: WritableStream<Uint8Array> };
 }
 
 /** Root logger category; children are `access` and `audit`. */
@@ -46,11 +52,24 @@ export async function setupLogging(options: SetupLoggingOptions): Promise<LogFor
     formatter,
     closeStream: false,
   });
+  const auditFile = options.audit?.path === undefined
+    ? null
+    : await Deno.open(options.audit.path, { create: true, append: true, mode: 0o600 });
+  const auditSink: Sink = getStreamSink(
+    options.audit?.stream ?? auditFile?.writable ?? Deno.stderr.writable,
+    { formatter: JSON_FORMATTER, closeStream: auditFile !== null },
+  );
   await configure({
     reset: true,
-    sinks: { main: sink },
+    sinks: { main: sink, audit: auditSink },
     loggers: [
       { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
+      {
+        category: [...AUDIT_LOG_CATEGORY],
+        sinks: ["audit"],
+        parentSinks: "override",
+        lowestLevel: "info",
+      },
       {
         category: [...ACCESS_LOG_CATEGORY],
         sinks: options.quiet ? [] : ["main"],

@@ -13,6 +13,8 @@ import { escapeHtml, renderPage } from "./html.ts";
 export interface ErrorResponseOptions {
   /** Extra headers such as `Allow` or `Retry-After`. */
   headers?: HeadersInit;
+  /** Answer JSON unless the client asks for HTML (API-style endpoints such as auth). */
+  preferJson?: boolean;
 }
 
 /** Builds the error response for `status`, negotiated on the request's `Accept`. */
@@ -27,7 +29,7 @@ export function createErrorResponse(
   const title = `${status} ${STATUS_TEXT[status] ?? "Error"}`;
   const accept = request.headers.get(HEADER.ACCEPT);
   let body: string;
-  if (prefersJson(accept)) {
+  if (prefersJson(accept) || (options.preferJson === true && !acceptsHtml(accept))) {
     headers.set(HEADER.CONTENT_TYPE, "application/json; charset=utf-8");
     body = JSON.stringify({ error: { status, message } }) + "\n";
   } else if (acceptsHtml(accept)) {

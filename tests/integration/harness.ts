@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 
 /** Path of main.ts, the entry the README runs. */
 export const MAIN_PATH = fileURLToPath(new URL("../../main.ts", import.meta.url));
+/** The project's deno.json, for entries outside the project (staged embedded sites). */
+export const DENO_CONFIG_PATH = fileURLToPath(new URL("../../deno.json", import.meta.url));
 
 /** Options for {@linkcode startBerth}. */
 export interface StartBerthOptions {
@@ -22,6 +24,16 @@ export interface StartBerthOptions {
   env?: Record<string, string>;
   /** Working directory of the child. */
   cwd?: string;
+  /**
+   * Entry module to run instead of main.ts, e.g. a staged embedded site's
+   * generated entry. Such entries bring their own root, so `root` is then only
+   * granted read access, not passed as an argument.
+   */
+  entry?: string;
+  /** A compiled berth to start directly instead of `deno run` (its permissions are baked in). */
+  executable?: string;
+  /** Pass `root` as the ROOT argument; defaults to true except with `entry` (embedded sites take none). */
+  passRoot?: boolean;
 }
 
 /** A running berth child process. */
@@ -46,13 +58,18 @@ export function minimalPermissions(root: string): string[] {
 /** Spawns berth and waits (bounded) for its ready line. */
 export async function startBerth(options: StartBerthOptions): Promise<BerthProcess> {
   const permissions = options.permissions ?? minimalPermissions(options.root);
-  const child = new Deno.Command(Deno.execPath(), {
+  const denoRun = [
+    "run",
+    "--quiet",
+    ...(options.entry === undefined ? [] : [`--config=${DENO_CONFIG_PATH}`]),
+    ...permissions,
+    options.entry ?? MAIN_PATH,
+  ];
+  const passRoot = options.passRoot ?? options.entry === undefined;
+  const child = new Deno.Command(options.executable ?? Deno.execPath(), {
     args: [
-      "run",
-      "--quiet",
-      ...permissions,
-      MAIN_PATH,
-      options.root,
+      ...(options.executable === undefined ? denoRun : []),
+      ...(passRoot ? [options.root] : []),
       "--port",
       "0",
       "--log-format",
@@ -143,10 +160,20 @@ export async function runBerth(
     env?: Record<string, string>;
     cwd?: string;
     stdin?: string;
+    /** Entry module to run instead of main.ts (see {@linkcode StartBerthOptions.entry}). */
+    entry?: string;
   },
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  const config = options.entry === undefined ? [] : [`--config=${DENO_CONFIG_PATH}`];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...options.permissions, MAIN_PATH, ...args],
+    args: [
+      "run",
+      "--quiet",
+      ...config,
+      ...options.permissions,
+      options.entry ?? MAIN_PATH,
+      ...args,
+    ],
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",

@@ -216,3 +216,16 @@ serverTest("berth logs one JSON access record per request without secrets", asyn
     assert.ok(!all.includes(secret), secret);
   }
 });
+
+serverTest(
+  "berth answers HEAD over the wire with GET's Content-Length and no body",
+  async (berth) => {
+    const head = await rawRequest(
+      berth.url,
+      "HEAD /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert.equal(rawStatus(head), 200);
+    assert.match(head, new RegExp(`\r\ncontent-length: ${C.HELLO.length}\r\n`, "i"));
+    assert.ok(head.endsWith("\r\n\r\n"), "no body after the headers");
+  },
+);

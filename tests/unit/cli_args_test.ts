@@ -196,11 +196,15 @@ Deno.test("parseCli() requires --header values shaped like Name: value", () => {
     ["constructor: x", 'Cannot parse "--header": "constructor" is a reserved name'],
     [
       "X-A: a\r\nSet-Cookie: x",
-      'Cannot parse "--header": "a\\r\\nSet-Cookie: x" is not a header value without CR, LF or NUL characters',
+      'Cannot parse "--header": "a\\r\\nSet-Cookie: x" is not a header value of printable Latin-1 characters (no CR, LF or other control characters)',
     ],
     [
       "X-A: a\u0000b",
-      'Cannot parse "--header": "a\\u0000b" is not a header value without CR, LF or NUL characters',
+      'Cannot parse "--header": "a\\u0000b" is not a header value of printable Latin-1 characters (no CR, LF or other control characters)',
+    ],
+    [
+      "X-A: 日本",
+      'Cannot parse "--header": "日本" is not a header value of printable Latin-1 characters (no CR, LF or other control characters)',
     ],
   ];
   for (const [value, message] of table) {
@@ -250,7 +254,10 @@ Deno.test("parseCli() returns help and version, and they win over other mistakes
     [["--version", "--bogus"], { kind: "version" }],
   ];
   for (const [argv, expected] of table) assert.deepEqual(parseCli(argv), expected, argv.join(" "));
-  assert.equal(cliError(["help", "nope"]), 'Unknown help topic "nope": topics are "check"');
+  assert.equal(
+    cliError(["help", "nope"]),
+    'Unknown help topic "nope": topics are "check", "user", "hash-password"',
+  );
   assert.equal(
     cliError(["help", "check", "x"]),
     'Unexpected argument "x": "berth help" takes one topic',

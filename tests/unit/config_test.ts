@@ -102,6 +102,16 @@ Deno.test("DEFAULT_SETTINGS holds the documented defaults", () => {
     securityHeaders: true,
     index: ["index.html"],
     notFoundPage: "404.html",
+    cache: { enabled: true, maxFileBytes: 1048576, maxTotalBytes: 67108864, watch: true },
+    compress: {
+      enabled: true,
+      precompressed: true,
+      onTheFly: true,
+      minBytes: 1024,
+      gzipLevel: 6,
+      brotliLevel: 5,
+    },
+    workers: 1,
     shutdownTimeoutMs: 5000,
     limits: {
       maxUrlLength: 8192,
@@ -109,6 +119,24 @@ Deno.test("DEFAULT_SETTINGS holds the documented defaults", () => {
       maxHeaderCount: 100,
       requestTimeoutMs: 30000,
     },
+    spa: "",
+    cleanUrls: false,
+    trailingSlash: "auto",
+    headerRules: {},
+    redirectRules: [],
+    watchRules: true,
+    internalPrefix: "/_berth/",
+    metrics: false,
+    metricsAccess: "loopback",
+    access: [],
+    auth: {
+      basic: false,
+      cookieName: "berth_session",
+      jwt: { clockToleranceSeconds: 30, rolesClaim: "roles" },
+      sessionTtlSeconds: 3600,
+    },
+    rateLimit: { requestsPerSecond: 0, burst: 100, maxClients: 100000 },
+    trustProxy: false,
   });
   assert.equal(DEFAULT_SETTINGS.cert, undefined);
   assert.equal(DEFAULT_SETTINGS.key, undefined);
@@ -143,20 +171,60 @@ Deno.test("describeSettings() documents every setting with its default and varia
     "securityHeaders",
     "index",
     "notFoundPage",
+    "cache.enabled",
+    "cache.maxFileBytes",
+    "cache.maxTotalBytes",
+    "cache.watch",
+    "compress.enabled",
+    "compress.precompressed",
+    "compress.onTheFly",
+    "compress.minBytes",
+    "compress.gzipLevel",
+    "compress.brotliLevel",
+    "workers",
     "shutdownTimeoutMs",
     "limits.maxUrlLength",
     "limits.maxHeaderBytes",
     "limits.maxHeaderCount",
     "limits.requestTimeoutMs",
+    "spa",
+    "cleanUrls",
+    "trailingSlash",
+    "headerRules",
+    "redirectRules",
+    "watchRules",
+    "internalPrefix",
+    "metrics",
+    "metricsAccess",
+    "readyFile",
+    "access",
+    "auth.users",
+    "auth.jwt.secretEnv",
+    "auth.jwt.secretFile",
+    "auth.jwt.publicKey",
+    "auth.jwt.jwks",
+    "auth.jwt.algorithms",
+    "auth.jwt.issuer",
+    "auth.jwt.audience",
+    "auth.jwt.rolesClaim",
+    "auth.jwt.clockToleranceSeconds",
+    "auth.basic",
+    "auth.cookieName",
+    "auth.sessionTtlSeconds",
+    "rateLimit.requestsPerSecond",
+    "rateLimit.burst",
+    "rateLimit.maxClients",
+    "trustProxy",
+    "auditLog",
   ]);
   for (const doc of docs) {
     assert.ok(doc.description.length > 10, `${doc.name} has a description`);
     assert.doesNotMatch(doc.description, /\.$/, `${doc.name} description has no final period`);
     assert.ok(doc.allowed.length > 0, `${doc.name} says what is allowed`);
-    const [top, child] = doc.name.split(".");
-    const actual = child === undefined
-      ? (DEFAULT_SETTINGS as Record<string, unknown>)[top]
-      : ((DEFAULT_SETTINGS as Record<string, unknown>)[top] as Record<string, unknown>)[child];
+    const actual = doc.name.split(".").reduce<unknown>(
+      (node, part) => (node as Record<string, unknown> | undefined)?.[part],
+      DEFAULT_SETTINGS,
+    );
     assert.deepEqual(doc.default, actual, `${doc.name} default matches DEFAULT_SETTINGS`);
   }
   const byName = new Map(docs.map((doc) => [doc.name, doc]));
@@ -845,15 +913,15 @@ Deno.test("loadSettings() names the field, value and allowed values for bad conf
     ],
     [
       { headers: { "X-A": 1 } },
-      'Invalid config "headers.X-A" in berth.json: 1 is not a header value without CR, LF or NUL characters',
+      'Invalid config "headers.X-A" in berth.json: 1 is not a header value of printable Latin-1 characters (no CR, LF or other control characters)',
     ],
     [
       { headers: { "X-A": "a\r\nSet-Cookie: evil=1" } },
-      'Invalid config "headers.X-A" in berth.json: "a\\r\\nSet-Cookie: evil=1" is not a header value without CR, LF or NUL characters',
+      'Invalid config "headers.X-A" in berth.json: "a\\r\\nSet-Cookie: evil=1" is not a header value of printable Latin-1 characters (no CR, LF or other control characters)',
     ],
     [
       { headers: { "X-A": "a\u0000b" } },
-      'Invalid config "headers.X-A" in berth.json: "a\\u0000b" is not a header value without CR, LF or NUL characters',
+      'Invalid config "headers.X-A" in berth.json: "a\\u0000b" is not a header value of printable Latin-1 characters (no CR, LF or other control characters)',
     ],
     [
       '{"headers": {"__proto__": "x"}}',
@@ -879,7 +947,7 @@ Deno.test("loadSettings() names the field, value and allowed values for bad conf
     [{ Port: 80 }, 'Unknown config key "Port" in berth.json: did you mean "port"?'],
     [
       { frobnicate: true },
-      'Unknown config key "frobnicate" in berth.json: allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, shutdownTimeoutMs, limits',
+      'Unknown config key "frobnicate" in berth.json: allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, cache, compress, workers, shutdownTimeoutMs, limits, spa, cleanUrls, trailingSlash, headerRules, redirectRules, watchRules, internalPrefix, metrics, metricsAccess, readyFile, access, auth, rateLimit, trustProxy, auditLog',
     ],
     [
       { limits: { maxUrl: 1 } },
@@ -1023,7 +1091,7 @@ Deno.test("loadSettings() rejects bad programmatic CLI values with a clear messa
     ],
     [
       { bogus: 1 },
-      'Unknown setting "bogus": allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, shutdownTimeoutMs, limits',
+      'Unknown setting "bogus": allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, cache, compress, workers, shutdownTimeoutMs, limits, spa, cleanUrls, trailingSlash, headerRules, redirectRules, watchRules, internalPrefix, metrics, metricsAccess, readyFile, access, auth, rateLimit, trustProxy, auditLog',
     ],
     [
       { headers: JSON.parse('{"__proto__": "x"}') },
