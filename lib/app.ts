@@ -35,11 +35,12 @@ import { compose, type Handler, type Middleware } from "./compose.ts";
 import type { Settings } from "./config/schema.ts";
 import type { FileSystem } from "./fs/types.ts";
 import { accessLog } from "./middleware/access_log.ts";
-import { cors } from "./middleware/cors.ts";
+import { cors, CORS_SIMPLE_HEADERS } from "./middleware/cors.ts";
 import { customHeaders } from "./middleware/custom_headers.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
 import { limits } from "./middleware/limits.ts";
-import { securityHeaders } from "./middleware/security_headers.ts";
+import { securityHeaderEntries, securityHeaders } from "./middleware/security_headers.ts";
+import { createPredecoration } from "./http/predecorated.ts";
 import { forbidsTransform } from "./serve/compression.ts";
 import { createFileCache, type FileCache } from "./serve/file_cache.ts";
 import { serveFiles } from "./serve/serve_file.ts";
@@ -57,8 +58,6 @@ import { createSiteRulesHolder, loadSiteRules, type SiteRulesHolder } from "./ru
 import { BERTH_VERSION } from "./version.ts";
 import { canReadPath } from "./auth/access_rules.ts";
 import { type AuthRuntime, loadAuth } from "./auth/load_auth.ts";
-import { accessGuard, authenticate } from "./middleware/auth.ts";
-import { login } from "./middleware/login.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 
 /** Options for {@linkcode createApp}. */
@@ -146,8 +145,16 @@ export async function createApp(options: AppOptions): Promise<Handler> {
   // Decorators (only add headers).
   if (Object.keys(settings.headers).length > 0) layers.push(customHeaders(settings.headers));
   layers.push(siteHeaders({ rules: siteRules }));
-  if (settings.securityHeaders) layers.push(securityHeaders({ tls: options.tls }));
-  if (settings.cors) layers.push(cors());
+  // The file core builds its answers with the security and CORS headers in
+  // them already; those two decorators pass such responses through.
+  const predecoration = createPredecoration({
+    override: settings.cors ? CORS_SIMPLE_HEADERS : [],
+    keep: settings.securityHeaders ? securityHeaderEntries(options.tls) : [],
+  });
+  if (settings.securityHeaders) {
+    layers.push(securityHeaders({ tls: options.tls, predecoration }));
+  }
+  if (settings.cors) layers.push(cors({ predecoration }));
   layers.push(errorBoundary());
   // Guards that may answer early.
   layers.push(limits(settings.limits));
@@ -159,7 +166,12 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     exemptPrefix: settings.internalPrefix,
     trustProxy: settings.trustProxy,
   };
-  if (authOptions !== null) {
+  // The auth layers (and the TOTP/password code under them) load only when used.
+  const authLayers = authOptions === null
+    ? null
+    : await Promise.all([import("./middleware/login.ts"), import("./middleware/auth.ts")]);
+  if (authOptions !== null && authLayers !== null) {
+    const [{ login }, { authenticate }] = authLayers;
     layers.push(login({
       runtime: authOptions.runtime,
       prefix: settings.internalPrefix,
@@ -192,7 +204,9 @@ export async function createApp(options: AppOptions): Promise<Handler> {
   }
   if (settings.spa !== "") layers.push(spaFallback({ file: settings.spa, probe }));
   layers.push(reservedPaths({ internalPrefix: settings.internalPrefix }));
-  if (authOptions !== null && auth!.rules.length > 0) layers.push(accessGuard(authOptions));
+  if (authOptions !== null && authLayers !== null && auth!.rules.length > 0) {
+    layers.push(authLayers[1].accessGuard(authOptions));
+  }
   return compose(
     layers,
     serveFiles({
@@ -207,6 +221,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
         ? undefined
         : (segments, access) => canReadPath(auth.rules, segments, access),
       cache,
+      predecoration,
       compression: {
         ...settings.compress,
         enabled: settings.compress.enabled && !forbidsTransformGlobally(settings.headers),

@@ -25,22 +25,30 @@ export type RequestContextFactory = (
 
 /**
  * Returns a context builder whose request ids share a random per-instance
- * prefix plus a counter, so ids are unique within a process and cheap.
+ * prefix plus a counter, so ids are unique within a process and cheap. The
+ * id string is made on first read: most requests (cached files with the
+ * access log off) never need it.
  */
 export function createRequestContextFactory(
   options: RequestContextFactoryOptions,
 ): RequestContextFactory {
   const idPrefix = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
+  const trustProxy = options.trustProxy === true;
   let requestCount = 0;
   return function createRequestContext(request, info) {
+    const number = ++requestCount;
+    let requestId: string | undefined;
+    // Read now: Deno's request handle may be gone once the response is sent.
     const peer = info?.remoteAddr;
     return {
       url: new URL(request.url),
-      requestId: `${idPrefix}-${(++requestCount).toString(36)}`,
+      get requestId() {
+        return requestId ??= `${idPrefix}-${number.toString(36)}`;
+      },
       clientAddress: resolveClientAddress(
         peer !== undefined && "hostname" in peer ? peer.hostname : "",
         request.headers,
-        { trustProxy: options.trustProxy === true },
+        { trustProxy },
       ),
       startTime: performance.now(),
       secure: options.secure,

@@ -11,15 +11,10 @@ import { type Settings, URL_VALUE_REGEXP } from "../config/schema.ts";
 import { writeAuditEvent } from "../log/audit.ts";
 import { ConfigError } from "../config/errors.ts";
 import { type AccessRule, AccessRuleError, compileAccessRules } from "./access_rules.ts";
-import {
-  createTokenSigner,
-  createTokenVerifier,
-  loadJwtOptions,
-  type TokenSigner,
-  type TokenVerifier,
-} from "./jwt.ts";
-import { createTotpReplayGuard } from "./totp.ts";
-import { createUserStore, readUsersFile, type UserStore } from "./users.ts";
+// jose, node:crypto and hash-wasm cost ~50 ms to load: jwt.ts, totp.ts and
+// users.ts are imported by loadAuth only when access control is configured.
+import type { TokenSigner, TokenVerifier } from "./jwt.ts";
+import type { UserStore } from "./users.ts";
 import { createLoginThrottle, type LoginThrottle } from "../middleware/rate_limit.ts";
 
 /** Everything the auth and login layers need, loaded once. */
@@ -81,6 +76,8 @@ export async function loadAuth(
     );
   }
   if (settings.access.length === 0 && auth.users === undefined && !jwtConfigured) return null;
+  const [{ createTokenSigner, createTokenVerifier, loadJwtOptions }, totp, usersModule] =
+    await Promise.all([import("./jwt.ts"), import("./totp.ts"), import("./users.ts")]);
 
   let rules: AccessRule[];
   try {
@@ -92,7 +89,9 @@ export async function loadAuth(
     throw error;
   }
 
-  const users = auth.users === undefined ? null : createUserStore(await readUsersFile(auth.users));
+  const users = auth.users === undefined
+    ? null
+    : usersModule.createUserStore(await usersModule.readUsersFile(auth.users));
 
   const methods: string[] = [];
   let verifier: TokenVerifier | null = null;
@@ -146,7 +145,7 @@ export async function loadAuth(
     cookieName: auth.cookieName,
     sessionTtlSeconds: auth.sessionTtlSeconds,
     throttle: createLoginThrottle(),
-    totpReplayGuard: createTotpReplayGuard(),
+    totpReplayGuard: totp.createTotpReplayGuard(),
     methods,
   };
 }

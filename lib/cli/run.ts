@@ -54,7 +54,6 @@ import { renderCheckReport } from "./check.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
 import { renderHelp, renderVersion } from "./help.ts";
 import { writeStderr, writeStdout } from "./output.ts";
-import { runUserCli } from "./user.ts";
 
 /** Options for {@linkcode runCli}. */
 export interface RunCliOptions {
@@ -96,7 +95,8 @@ export async function runCli(
       case "serve":
         return await serve(await loadFromCli(command.values, embedded), embedded);
       case "user":
-        return await runUserCli(command.subcommand, command.args);
+        // Loaded on demand: it pulls in the password hashing code (hash-wasm).
+        return await (await import("./user.ts")).runUserCli(command.subcommand, command.args);
     }
   } catch (error) {
     if (error instanceof CliError || error instanceof ConfigError) {

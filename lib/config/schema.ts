@@ -640,8 +640,16 @@ export interface SettingDoc {
 /** The defaults, i.e. the settings when no source sets anything. */
 export const DEFAULT_SETTINGS: Readonly<Settings> = deepFreeze(v.parse(SETTINGS_SCHEMA, {}));
 
+/** {@linkcode describeSettings}'s result, computed once (walking the schema costs ~10 ms). */
+let settingDocs: readonly SettingDoc[] | undefined;
+
 /** Lists every setting (nested objects flattened to dotted names) for docs. */
 export function describeSettings(): SettingDoc[] {
+  settingDocs ??= listSettingDocs();
+  return [...settingDocs];
+}
+
+function listSettingDocs(): SettingDoc[] {
   const docs: SettingDoc[] = [];
   // Nested objects (`auth.jwt.secretEnv`) flatten to their leaves at any depth.
   const visit = (name: string, schema: AnySchema) => {

@@ -41,7 +41,8 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
         "The server could not answer this request",
       );
     }
-    if (skipPaths.has(context.url.pathname)) return response;
+    // With access logs off (`--quiet`), skip building the record at all.
+    if (skipPaths.has(context.url.pathname) || !logger.isEnabledFor("info")) return response;
     const durationMs = Math.round((performance.now() - context.startTime) * 100) / 100;
     const length = response.headers.get(HEADER.CONTENT_LENGTH);
     const bytes = request.method === "HEAD" || length === null ? 0 : Number(length);

@@ -8,6 +8,7 @@
 
 import type { Middleware } from "../compose.ts";
 import { ALLOW_STATIC, HEADER, STATUS } from "../http/constants.ts";
+import type { Predecoration } from "../http/predecorated.ts";
 import { applyHeaders } from "../http/response_headers.ts";
 
 /** Response headers a page script may read besides the CORS-safelisted ones. */
@@ -21,17 +22,30 @@ const HEADER_LIST_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0
 /** How long browsers may cache a preflight answer, in seconds. */
 const PREFLIGHT_MAX_AGE = "86400";
 
+/** Headers every non-preflight response gets (replacing any the response set). */
+export const CORS_SIMPLE_HEADERS: readonly (readonly [string, string])[] = [
+  ["access-control-allow-origin", "*"],
+  ["access-control-expose-headers", EXPOSED_HEADERS],
+];
+
+/** Options for {@linkcode cors}. */
+export interface CorsOptions {
+  /** Responses it marks already carry the simple headers (the file core's) and pass untouched. */
+  predecoration?: Predecoration;
+}
+
 /** Builds the CORS middleware (`Access-Control-Allow-Origin: *`). */
-export function cors(): Middleware {
-  const simpleHeaders = [
-    ["access-control-allow-origin", "*"],
-    ["access-control-expose-headers", EXPOSED_HEADERS],
-  ] as const;
+export function cors(options: CorsOptions = {}): Middleware {
+  const predecoration = options.predecoration;
   return async function allowCrossOrigin(request, _context, next) {
     const isPreflight = request.method === "OPTIONS" &&
       request.headers.has(HEADER.ORIGIN) &&
       request.headers.has("access-control-request-method");
-    if (!isPreflight) return applyHeaders(await next(), simpleHeaders, { mode: "override" });
+    if (!isPreflight) {
+      const response = await next();
+      if (predecoration?.isMarked(response)) return response;
+      return applyHeaders(response, CORS_SIMPLE_HEADERS, { mode: "override" });
+    }
     const requested = request.headers.get("access-control-request-headers")?.trim() ?? "";
     const allowHeaders = requested !== "" && HEADER_LIST_REGEXP.test(requested)
       ? requested

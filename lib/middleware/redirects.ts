@@ -44,9 +44,17 @@ const FILE_VALIDATORS: readonly string[] = [
 
 /** Builds the middleware that applies redirect and rewrite rules. */
 export function redirects(options: RedirectsOptions): Middleware {
-  return async function applyRedirects(request, context, next) {
+  return function applyRedirects(request, context, next) {
     const rules = options.rules.get().redirects;
-    if (rules.length === 0) return await next();
+    if (rules.length === 0) return next();
+    return applyRules(rules, { request, context, next });
+  };
+
+  async function applyRules(
+    rules: readonly RedirectRule[],
+    call: { request: Request; context: RequestContext; next: Next },
+  ): Promise<Response> {
+    const { context, next } = call;
     const pathname = context.url.pathname;
     const decoded = decodeRequestPath(pathname);
     // A path the core will refuse (400) is never re-routed.
@@ -59,10 +67,10 @@ export function redirects(options: RedirectsOptions): Middleware {
         exists ??= await options.probe.exists(decoded.segments);
         if (exists) return await next();
       }
-      return await applyRule(rule, params, { request, context, next });
+      return await applyRule(rule, params, call);
     }
     return await next();
-  };
+  }
 }
 
 async function applyRule(

@@ -9,7 +9,7 @@
  * changes headers, never the status or body.
  */
 
-import type { Middleware } from "../compose.ts";
+import type { Middleware, Next, RequestContext } from "../compose.ts";
 import { applyHeaders } from "../http/response_headers.ts";
 import { matchPattern } from "../rules/pattern.ts";
 import type { SiteRulesHolder } from "../rules/site_rules.ts";
@@ -22,7 +22,12 @@ export interface SiteHeadersOptions {
 
 /** Builds the decorator that applies `_headers` blocks. */
 export function siteHeaders(options: SiteHeadersOptions): Middleware {
-  return async function applySiteHeaders(_request, context, next) {
+  return function applySiteHeaders(_request, context, next) {
+    if (options.rules.get().headers.length === 0) return next();
+    return applyRules(context, next);
+  };
+
+  async function applyRules(context: RequestContext, next: Next): Promise<Response> {
     const response = await next();
     const rules = options.rules.get().headers;
     if (rules.length === 0) return response;
@@ -51,5 +56,5 @@ export function siteHeaders(options: SiteHeadersOptions): Middleware {
       }
     }
     return result;
-  };
+  }
 }

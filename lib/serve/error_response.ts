@@ -24,26 +24,92 @@ export function createErrorResponse(
   message: string,
   options: ErrorResponseOptions = {},
 ): Response {
+  const kind = chooseKind(request.headers.get(HEADER.ACCEPT), options.preferJson === true);
+  const variant = renderVariant(kind, status, message);
   const headers = new Headers(options.headers);
   headers.set(HEADER.CACHE_CONTROL, "no-store");
-  const title = `${status} ${STATUS_TEXT[status] ?? "Error"}`;
-  const accept = request.headers.get(HEADER.ACCEPT);
-  let body: string;
-  if (prefersJson(accept) || (options.preferJson === true && !acceptsHtml(accept))) {
-    headers.set(HEADER.CONTENT_TYPE, "application/json; charset=utf-8");
-    body = JSON.stringify({ error: { status, message } }) + "\n";
-  } else if (acceptsHtml(accept)) {
-    headers.set(HEADER.CONTENT_TYPE, "text/html; charset=utf-8");
-    body = renderPage(title, {
-      bodyHtml: `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`,
+  headers.set(HEADER.CONTENT_TYPE, variant.contentType);
+  headers.set(HEADER.CONTENT_LENGTH, String(variant.bytes.byteLength));
+  return new Response(request.method === "HEAD" ? null : variant.bytes, { status, headers });
+}
+
+/** Options for {@linkcode createErrorResponder}. */
+export interface ErrorResponderOptions {
+  /** Extra headers, as a plain lower-case record (added to every answer). */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Returns a function answering one fixed error (e.g. the file core's 404)
+ * exactly as {@linkcode createErrorResponse} would, with the three bodies and
+ * header sets built once instead of per request.
+ */
+export function createErrorResponder(
+  status: number,
+  message: string,
+  options: ErrorResponderOptions = {},
+): (request: Request) => Response {
+  const prepared = new Map<
+    ErrorKind,
+    { bytes: Uint8Array<ArrayBuffer>; headers: Record<string, string> }
+  >();
+  for (const kind of ERROR_KINDS) {
+    const variant = renderVariant(kind, status, message);
+    prepared.set(kind, {
+      bytes: variant.bytes,
+      headers: {
+        ...options.headers,
+        [HEADER.CACHE_CONTROL]: "no-store",
+        [HEADER.CONTENT_TYPE]: variant.contentType,
+        [HEADER.CONTENT_LENGTH]: String(variant.bytes.byteLength),
+      },
     });
-  } else {
-    headers.set(HEADER.CONTENT_TYPE, "text/plain; charset=utf-8");
-    body = `${title}: ${message}\n`;
   }
-  const bytes = TEXT_ENCODER.encode(body);
-  headers.set(HEADER.CONTENT_LENGTH, String(bytes.byteLength));
-  return new Response(request.method === "HEAD" ? null : bytes, { status, headers });
+  return function respondWithError(request) {
+    const { bytes, headers } = prepared.get(
+      chooseKind(request.headers.get(HEADER.ACCEPT), false),
+    )!;
+    // Responses copy the header record and never write to the bytes.
+    return new Response(request.method === "HEAD" ? null : bytes, { status, headers });
+  };
+}
+
+/** The three shapes of an error body. */
+type ErrorKind = "json" | "html" | "text";
+
+const ERROR_KINDS: readonly ErrorKind[] = ["json", "html", "text"];
+
+/** Picks the body shape for an `Accept` value. */
+function chooseKind(accept: string | null, preferJson: boolean): ErrorKind {
+  if (prefersJson(accept) || (preferJson && !acceptsHtml(accept))) return "json";
+  return acceptsHtml(accept) ? "html" : "text";
+}
+
+/** Renders the body of one error in one shape. */
+function renderVariant(
+  kind: ErrorKind,
+  status: number,
+  message: string,
+): { contentType: string; bytes: Uint8Array<ArrayBuffer> } {
+  const title = `${status} ${STATUS_TEXT[status] ?? "Error"}`;
+  if (kind === "json") {
+    return {
+      contentType: "application/json; charset=utf-8",
+      bytes: TEXT_ENCODER.encode(JSON.stringify({ error: { status, message } }) + "\n"),
+    };
+  }
+  if (kind === "html") {
+    return {
+      contentType: "text/html; charset=utf-8",
+      bytes: TEXT_ENCODER.encode(renderPage(title, {
+        bodyHtml: `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`,
+      })),
+    };
+  }
+  return {
+    contentType: "text/plain; charset=utf-8",
+    bytes: TEXT_ENCODER.encode(`${title}: ${message}\n`),
+  };
 }
 
 const TEXT_ENCODER = new TextEncoder();

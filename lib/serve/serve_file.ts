@@ -21,6 +21,7 @@ import { prefersJson } from "../http/accept.ts";
 import { createMultipartBody } from "../http/byteranges.ts";
 import { ALLOW_STATIC, HEADER, READ_METHODS, STATUS } from "../http/constants.ts";
 import { computeEtag } from "../http/etag.ts";
+import { NO_PREDECORATION, type Predecoration } from "../http/predecorated.ts";
 import { formatHttpDate } from "../http/http_date.ts";
 import {
   type ConditionalHeaders,
@@ -39,7 +40,7 @@ import {
   ON_THE_FLY_ENCODINGS,
   SIBLING_SUFFIX,
 } from "./compression.ts";
-import { createErrorResponse } from "./error_response.ts";
+import { createErrorResponder } from "./error_response.ts";
 import type { CacheDependencies, CacheValidator, FileCache } from "./file_cache.ts";
 import { DEFAULT_MAX_FILE_BYTES } from "./file_cache.ts";
 import { readFileRange, SMALL_RANGE_BYTES, streamFileRange, streamWholeFile } from "./file_body.ts";
@@ -82,6 +83,12 @@ export interface ServeFilesOptions {
   /** Content codings; omitted means identity only. */
   compression?: ServeCompressionOptions;
   /**
+   * Decorator headers (CORS, security) folded into the precomputed header
+   * sets of 200s, 304s and 404s; those responses are marked so the
+   * decorators pass them through (see predecorated.ts).
+   */
+  predecoration?: Predecoration;
+  /**
    * Whether a listing may show an entry to `user` (access rules). When set,
    * listings are filtered per request and sent as private responses.
    */
@@ -108,6 +115,8 @@ interface Representation {
   body: Bytes | null;
   /** Every header of its 200, precomputed once (a plain object is Deno's cheapest init). */
   headers: Record<string, string> | null;
+  /** Every header of its 304, precomputed once. */
+  notModifiedHeaders: Record<string, string> | null;
 }
 
 /** Everything the core knows about a file URL, as kept in the cache. */
@@ -132,13 +141,23 @@ interface FileRecord {
   key: string | null;
 }
 
+/**
+ * A rendered listing body. Kept as a string: Deno copies a Uint8Array body
+ * on every `new Response()` (and frees the copy only at the next GC, which
+ * added ~90 MB of RSS under load), while a string body is written without one.
+ */
+interface RenderedListing {
+  text: string;
+  byteLength: number;
+}
+
 /** A rendered directory listing, kept in the cache. */
 interface ListingRecord {
   kind: "listing";
   segments: readonly string[];
   entries: readonly ListingEntry[];
-  html: Bytes | null;
-  json: Bytes | null;
+  html: RenderedListing | null;
+  json: RenderedListing | null;
 }
 
 type CachedValue = FileRecord | ListingRecord;
@@ -159,10 +178,16 @@ export function serveFiles(options: ServeFilesOptions): Handler {
   const maxBodyBytes = cache?.options.enabled ? cache.options.maxFileBytes : 0;
   const onTheFlyMaxBytes = cache?.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const pickEncoding = createEncodingChooser();
-  const listingsInFlight = new Map<string, Promise<ListingEntry[]>>();
+  const listingsInFlight = new Map<string, Promise<ListingRecord>>();
   // Only the first index name can be cached without a watcher: a newly
   // created earlier name would otherwise go unnoticed.
   const firstIndex = options.index[0];
+  const predecoration = options.predecoration ?? NO_PREDECORATION;
+  const respondWithBuiltInNotFound = createErrorResponder(
+    STATUS.NOT_FOUND,
+    "Nothing is served at this path",
+    { headers: predecoration.decorate({}) },
+  );
 
   /** Works out a record for a resolved file: headers, validators, siblings and maybe its body. */
   async function loadRecord(
@@ -198,6 +223,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       etag,
       body: body === null || body.byteLength === info.size ? body : null,
       headers: null,
+      notModifiedHeaders: null,
     };
 
     const encoded = new Map<Encoding, Representation>();
@@ -222,6 +248,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
           etag: encodedEtag(computeEtag(sibling.info), encoding),
           body: siblingBody?.byteLength === sibling.info.size ? siblingBody : null,
           headers: null,
+          notModifiedHeaders: null,
         });
         available.push(encoding);
       }
@@ -325,6 +352,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       etag: encodedEtag(record.identity.etag, encoding),
       body,
       headers: null,
+      notModifiedHeaders: null,
     };
     const stored = record.key === null || cache === undefined ||
       cache.grow(record.key, body.byteLength);
@@ -349,21 +377,23 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       }
       if (record?.kind === "file") return await respondWithErrorPage(request, record);
     }
-    return createErrorResponse(request, STATUS.NOT_FOUND, "Nothing is served at this path");
+    return predecoration.mark(respondWithBuiltInNotFound(request));
   }
 
   /** A custom error page: no validators or ranges, the status is the point. */
   async function respondWithErrorPage(request: Request, record: FileRecord): Promise<Response> {
-    const headers = new Headers([
-      [HEADER.CONTENT_TYPE, record.contentType],
-      [HEADER.CACHE_CONTROL, "no-cache"],
-      [HEADER.CONTENT_LENGTH, String(record.identity.size)],
-    ]);
-    if (record.vary) headers.set(HEADER.VARY, "Accept-Encoding");
-    return new Response(await openBody(request, record.identity), {
-      status: STATUS.NOT_FOUND,
-      headers,
-    });
+    const headers: Record<string, string> = {
+      [HEADER.CONTENT_TYPE]: record.contentType,
+      [HEADER.CACHE_CONTROL]: "no-cache",
+      [HEADER.CONTENT_LENGTH]: String(record.identity.size),
+    };
+    if (record.vary) headers[HEADER.VARY] = "Accept-Encoding";
+    return predecoration.mark(
+      new Response(await openBody(request, record.identity), {
+        status: STATUS.NOT_FOUND,
+        headers: predecoration.decorate(headers),
+      }),
+    );
   }
 
   async function respondWithRecord(request: Request, record: FileRecord): Promise<Response> {
@@ -384,7 +414,17 @@ export function serveFiles(options: ServeFilesOptions): Handler {
         etag,
         lastModifiedMs: record.info.mtimeMs,
       });
-      if (verdict.kind === "not-modified") return notModified(record, etag);
+      if (verdict.kind === "not-modified") {
+        representation.notModifiedHeaders ??= predecoration.decorate(
+          notModifiedHeaders(record, etag),
+        );
+        return predecoration.mark(
+          new Response(null, {
+            status: STATUS.NOT_MODIFIED,
+            headers: representation.notModifiedHeaders,
+          }),
+        );
+      }
       if (verdict.kind === "precondition-failed") {
         throw new HttpError(
           STATUS.PRECONDITION_FAILED,
@@ -395,11 +435,13 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       if (verdict.honourRange) return await respondWithRange(request, record, rangeHeader);
     }
 
-    representation.headers ??= fullHeaders(record, representation);
-    return new Response(await openBody(request, representation), {
-      status: STATUS.OK,
-      headers: representation.headers,
-    });
+    representation.headers ??= predecoration.decorate(fullHeaders(record, representation));
+    return predecoration.mark(
+      new Response(await openBody(request, representation), {
+        status: STATUS.OK,
+        headers: representation.headers,
+      }),
+    );
   }
 
   async function respondWithRange(
@@ -489,14 +531,26 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     // Concurrent misses for one directory share a single read: a listing of
     // thousands of entries resolves each one, and a burst must not repeat it.
     const flightKey = `${epoch}\0${directory.path}`;
+    // They share one record too, so the burst renders the page once, not once each.
     let pending = listingsInFlight.get(flightKey);
     if (pending === undefined) {
       pending = readListing(fs, segments, { ...resolveOptions, directoryPath: directory.path })
+        .then((entries): ListingRecord => ({
+          kind: "listing",
+          segments,
+          entries,
+          html: null,
+          json: null,
+        }))
         .finally(() => listingsInFlight.delete(flightKey));
       listingsInFlight.set(flightKey, pending);
     }
-    const entries = await pending;
-    const listing: ListingRecord = { kind: "listing", segments, entries, html: null, json: null };
+    const shared = await pending;
+    // Another path to the same directory (a symlink) needs its own links and title.
+    const listing: ListingRecord = shared.segments.join("/") === segments.join("/")
+      ? shared
+      : { ...shared, segments, html: null, json: null };
+    const { entries } = listing;
     // Without a watcher, a listing is current as long as the directory's mtime is.
     cache?.set(key, {
       value: listing,
@@ -514,13 +568,12 @@ export function serveFiles(options: ServeFilesOptions): Handler {
   ): Response {
     const json = prefersJson(request.headers.get(HEADER.ACCEPT));
     const canList = options.canList;
-    let bytes: Bytes;
     if (canList !== undefined) {
       // Filtered per visitor, so never memoized; private and varying on credentials.
       const entries = listing.entries.filter((entry) =>
         canList([...listing.segments, entry.name], { directory: entry.kind === "directory", user })
       );
-      bytes = TEXT_ENCODER.encode(
+      const bytes = TEXT_ENCODER.encode(
         json
           ? renderListingJson(listing.segments, entries)
           : renderListingHtml(listing.segments, entries),
@@ -533,18 +586,12 @@ export function serveFiles(options: ServeFilesOptions): Handler {
         headers,
       });
     }
-    if (json) {
-      bytes = listing.json ??= TEXT_ENCODER.encode(
-        renderListingJson(listing.segments, listing.entries),
-      );
-    } else {
-      bytes = listing.html ??= TEXT_ENCODER.encode(
-        renderListingHtml(listing.segments, listing.entries),
-      );
-    }
-    return new Response(request.method === "HEAD" ? null : bytes, {
+    const rendered = json
+      ? listing.json ??= toRenderedListing(renderListingJson(listing.segments, listing.entries))
+      : listing.html ??= toRenderedListing(renderListingHtml(listing.segments, listing.entries));
+    return new Response(request.method === "HEAD" ? null : rendered.text, {
       status: STATUS.OK,
-      headers: listingHeaders(json, bytes.byteLength),
+      headers: listingHeaders(json, rendered.byteLength),
     });
   }
 
@@ -649,13 +696,13 @@ function toValidator(path: string, info: FileInfo): CacheValidator {
 }
 
 /** 304 keeps the validators and caching headers of the 200 it stands for (RFC 9110 §15.4.5). */
-function notModified(record: FileRecord, etag: string): Response {
-  const headers = new Headers([
-    [HEADER.ETAG, etag],
-    [HEADER.CACHE_CONTROL, record.cacheControl],
-  ]);
-  if (record.vary) headers.set(HEADER.VARY, "Accept-Encoding");
-  return new Response(null, { status: STATUS.NOT_MODIFIED, headers });
+function notModifiedHeaders(record: FileRecord, etag: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    [HEADER.ETAG]: etag,
+    [HEADER.CACHE_CONTROL]: record.cacheControl,
+  };
+  if (record.vary) headers[HEADER.VARY] = "Accept-Encoding";
+  return headers;
 }
 
 /** All headers of a 200 for `representation`, built once per representation. */
@@ -677,6 +724,11 @@ function singleChunkStream(bytes: Bytes): ReadableStream<Uint8Array> {
       controller.close();
     },
   });
+}
+
+/** Pairs a rendered listing with its UTF-8 length, for `Content-Length`. */
+function toRenderedListing(text: string): RenderedListing {
+  return { text, byteLength: TEXT_ENCODER.encode(text).byteLength };
 }
 
 /** Headers of an HTML or JSON listing of `length` bytes. */

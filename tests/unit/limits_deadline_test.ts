@@ -50,3 +50,30 @@ Deno.test("limits() passes prompt responses through, many at once", async () => 
     assert.equal(await response.text(), "ok");
   }
 });
+
+Deno.test("limits() fails only the late request when prompt and late ones overlap", async () => {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const app = compose([errorBoundary(), limits(OPTIONS)], async (request) => {
+    if (request.url.endsWith("/slow")) await released;
+    return new Response("ok");
+  });
+  const slowUrl = "http://127.0.0.1/slow";
+  const slow = app(new Request(slowUrl), context(slowUrl));
+  const fastUrl = "http://127.0.0.1/fast";
+  for (let i = 0; i < 5; i++) {
+    const response = await app(new Request(fastUrl), context(fastUrl));
+    assert.equal(await response.text(), "ok");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const late = await slow;
+  assert.equal(late.status, 503);
+  await late.body?.cancel();
+  release();
+});
+
+Deno.test("limits() passes an inner failure through unchanged before the deadline", async () => {
+  const app = compose([limits(OPTIONS)], () => Promise.reject(new Error("inner failure")));
+  const url = "http://127.0.0.1/broken";
+  await assert.rejects(app(new Request(url), context(url)), /inner failure/);
+});
