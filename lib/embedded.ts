@@ -140,10 +140,14 @@ export function createEmbeddedFileSystem(
     if (known === undefined || known.size !== info.size) return info;
     return { ...info, mtimeMs: known.mtimeMs, ino: null, etag: known.etag };
   };
+  const baseStatSync = base.statSync?.bind(base);
   return {
     async stat(path) {
       return overlay(path, await base.stat(path));
     },
+    ...(baseStatSync === undefined
+      ? {}
+      : { statSync: (path: string) => overlay(path, baseStatSync(path)) }),
     async lstat(path) {
       return overlay(path, await base.lstat(path));
     },

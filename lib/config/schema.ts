@@ -319,7 +319,7 @@ const SETTINGS_ENTRIES = {
         watch: v.pipe(
           v.optional(v.boolean(), true),
           v.description(
-            "Watch the root for changes so cache hits need no stat (off: stat on every hit)",
+            "Watch the root so a listing drops when a listed file changes in place (hits are always checked with stat)",
           ),
         ),
       }),

@@ -1,6 +1,7 @@
 /**
  * @module
- * The {@linkcode FileSystem} backed by the real disk through Deno's async APIs.
+ * The {@linkcode FileSystem} backed by the real disk through Deno's async APIs
+ * (plus `statSync`, which the cache uses to check its hits).
  * Deno's own errors (`Deno.errors.NotFound`, ...) pass through unchanged.
  */
 
@@ -30,10 +31,13 @@ async function* readDirEntries(path: string): AsyncIterable<DirEntry> {
   }
 }
 
-/** The real filesystem, through Deno's async APIs only (no sync calls). */
+/** The real filesystem: async APIs for everything but the cache's `statSync` check. */
 export const denoFileSystem: FileSystem = {
   async stat(path: string): Promise<FileInfo> {
     return toFileInfo(await Deno.stat(path));
+  },
+  statSync(path: string): FileInfo {
+    return toFileInfo(Deno.statSync(path));
   },
   async lstat(path: string): Promise<FileInfo> {
     return toFileInfo(await Deno.lstat(path));

@@ -47,10 +47,16 @@ export interface OpenFile {
   close(): void;
 }
 
-/** The filesystem operations the server uses, all asynchronous. */
+/** The filesystem operations the server uses: asynchronous, except an optional `statSync`. */
 export interface FileSystem {
   /** Information about a path, following symlinks. */
   stat(path: string): Promise<FileInfo>;
+  /**
+   * `stat` without the async round trip, for the cache's check on every hit
+   * (the metadata of a file just served is in the kernel's cache). Optional:
+   * without it the cache checks hits with `stat` and remembers no 404s.
+   */
+  statSync?(path: string): FileInfo;
   /** Information about a path itself, not following a final symlink. */
   lstat(path: string): Promise<FileInfo>;
   /** The canonical absolute path with every symlink resolved. */

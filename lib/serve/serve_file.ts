@@ -366,7 +366,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
         const epoch = cache?.epoch ?? 0;
         const page = await resolvePath(fs, notFoundSegments, resolveOptions);
         if (page.kind !== "file") {
-          cache?.setMissing(NOT_FOUND_PAGE_KEY, epoch);
+          cache?.setMissing(NOT_FOUND_PAGE_KEY, join(options.root, ...notFoundSegments), epoch);
         } else {
           record = await storeRecord(NOT_FOUND_PAGE_KEY, page, notFoundSegments, {
             directories: [],
@@ -522,7 +522,8 @@ export function serveFiles(options: ServeFilesOptions): Handler {
         const record = await storeRecord(key, index, indexSegments, {
           directories,
           epoch,
-          cacheable: name === firstIndex || cache?.watching === true,
+          // A later index name is only right while the earlier ones stay missing.
+          cacheable: name === firstIndex,
         });
         return await respondWithRecord(request, record);
       }
@@ -626,7 +627,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     if (!decoded.ok) throw new HttpError(STATUS.BAD_REQUEST, decoded.message);
     const target = await resolvePath(fs, decoded.segments, resolveOptions);
     if (target.kind === "not-found") {
-      cache?.setMissing(key, epoch);
+      cache?.setMissing(key, join(options.root, ...decoded.segments), epoch);
       return await respondNotFound(request);
     }
     if (target.kind === "directory") {

@@ -8,10 +8,16 @@ import {
   isSameFile,
 } from "../../lib/serve/file_cache.ts";
 
-/** A fake filesystem whose only job is answering `stat` from a map. */
-function createStatFs(infos: Map<string, FileInfo>): FileSystem {
+/** A fake filesystem whose only job is answering `stat` (and, if asked, `statSync`) from a map. */
+function createStatFs(infos: Map<string, FileInfo>, options = { sync: false }): FileSystem {
   const fail = () => Promise.reject(new Deno.errors.NotFound("fake"));
+  const statSync = (path: string) => {
+    const info = infos.get(path);
+    if (info === undefined) throw new Deno.errors.NotFound(path);
+    return info;
+  };
   return {
+    ...(options.sync ? { statSync } : {}),
     stat: (path) => {
       const info = infos.get(path);
       return info === undefined
@@ -143,9 +149,46 @@ Deno.test("createFileCache() stores nothing when off, too big, or after a change
   assert.equal(small.stats().entries, 0);
   small.set("/stale", init, small.epoch - 1);
   assert.equal(small.stats().entries, 0);
-  // Without a watcher, "not found" answers are never remembered.
-  small.setMissing("/nope", small.epoch);
+  // Without statSync to check them cheaply, "not found" answers are never remembered.
+  small.setMissing("/nope", "/r/nope", small.epoch);
   assert.equal(small.isKnownMissing("/nope"), false);
+});
+
+Deno.test("createFileCache() checks hits with statSync, without a promise", () => {
+  const infos = new Map([["/r/a", fileInfo(5, 1000, 1)]]);
+  const cache = createFileCache(createStatFs(infos, { sync: true }), {
+    enabled: true,
+    maxFileBytes: 4096,
+    maxTotalBytes: 1 << 20,
+  });
+  cache.set("/a", {
+    value: "v",
+    bytes: 5,
+    validators: [validator("/r/a", infos.get("/r/a")!)],
+    dependencies: NO_DEPENDENCIES,
+  }, cache.epoch);
+  assert.equal(cache.get("/a"), "v");
+  infos.set("/r/a", fileInfo(5, 1000, 2));
+  assert.equal(cache.get("/a"), undefined, "replaced");
+  assert.deepEqual(cache.stats(), { hits: 1, misses: 1, entries: 0, bytes: 0 });
+});
+
+Deno.test("createFileCache() remembers a 404 only while statSync still finds nothing there", () => {
+  const infos = new Map<string, FileInfo>();
+  const cache = createFileCache(createStatFs(infos, { sync: true }), {
+    enabled: true,
+    maxFileBytes: 10,
+    maxTotalBytes: 10_000,
+  });
+  assert.equal(cache.isKnownMissing("/nope"), false);
+  cache.setMissing("/nope", "/r/nope", cache.epoch - 1);
+  assert.equal(cache.isKnownMissing("/nope"), false, "a change raced the miss");
+  cache.setMissing("/nope", "/r/nope", cache.epoch);
+  assert.equal(cache.isKnownMissing("/nope"), true);
+  infos.set("/r/nope", fileInfo(1));
+  assert.equal(cache.isKnownMissing("/nope"), false, "created since");
+  infos.delete("/r/nope");
+  assert.equal(cache.isKnownMissing("/nope"), false, "forgotten once found");
 });
 
 Deno.test("createFileCache() grows an entry for a variant only while it fits", () => {
