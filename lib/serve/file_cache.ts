@@ -10,7 +10,13 @@
  * an edit is visible on the very next request. The check is synchronous when
  * the filesystem offers `statSync`: metadata of a file just served sits in the
  * kernel's cache, and a blocking stat costs ~3 µs where an async one costs
- * ~40 µs. Remembered "not found" answers are checked the same way.
+ * ~40 µs. A remembered "not found" answer is checked with a stat of the
+ * directory it was looked for in: creating, deleting or renaming an entry
+ * changes that directory's mtime (and a stat that succeeds is far cheaper
+ * than one that throws). Timestamps are coarse (a kernel tick, and Deno
+ * reports milliseconds), so nothing changed in the last
+ * {@linkcode RECENT_CHANGE_MS} is stored: a second write in the same tick
+ * could not be told apart.
  *
  * A watcher ({@linkcode FileCache.watch}) adds what a stat of the entry's own
  * files cannot see: a listed file edited in place leaves its directory's mtime
@@ -99,10 +105,17 @@ export interface FileCache {
   set<T>(key: string, entry: CacheEntryInit<T>, epoch: number): void;
   /** Grows an entry's byte count (a compressed variant was added); false if it no longer fits. */
   grow(key: string, bytes: number): boolean;
-  /** Whether `key` was remembered as "nothing here" and a `statSync` of its path still finds nothing. */
+  /** Whether `key` was remembered as "nothing here" and its directory is unchanged since. */
   isKnownMissing(key: string): boolean;
-  /** Remembers that `key` (the file `path` on disk) resolves to nothing; needs `statSync`. */
-  setMissing(key: string, path: string, epoch: number): void;
+  /**
+   * Stats `directory` (where a path is about to be looked up) so a "not
+   * found" answer can be remembered against it; null when that is not
+   * possible (no `statSync`, not a directory, changed too recently).
+   * Must be called BEFORE the lookup, so a file created during it is seen.
+   */
+  missingGuard(directory: string): CacheValidator | null;
+  /** Remembers that `key` resolves to nothing while `guard`'s directory stays unchanged. */
+  setMissing(key: string, guard: CacheValidator | null, epoch: number): void;
   /** Drops every entry that depends on `path`. */
   invalidate(path: string): void;
   /** Drops everything. */
@@ -121,6 +134,17 @@ export const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 const ENTRY_OVERHEAD_BYTES = 512;
 /** Most remembered "not found" paths; the set is cleared when full, so scans cannot grow it. */
 const MAX_MISSING_ENTRIES = 10_000;
+/**
+ * Entries whose files changed less than this long ago are not stored:
+ * mtimes advance in kernel ticks (up to 10 ms) and Deno reports whole
+ * milliseconds, so a same-size rewrite within one tick would look unchanged.
+ */
+export const RECENT_CHANGE_MS = 50;
+
+/** Whether a validator's mtime is too close to now to tell a further change apart. */
+function changedRecently(validator: CacheValidator, now: number): boolean {
+  return validator.mtimeMs === null || validator.mtimeMs > now - RECENT_CHANGE_MS;
+}
 
 interface Entry {
   value: unknown;
@@ -162,8 +186,8 @@ export function dependsOn(dependencies: CacheDependencies, changed: string): boo
 export function createFileCache(fs: FileSystem, options: FileCacheOptions): FileCache {
   const logger = getLogger([...LOG_CATEGORY, "cache"]);
   const entries = new Map<string, Entry>();
-  // Remembered "not found" keys with the path whose absence they stand for.
-  const missing = new Map<string, string>();
+  // Remembered "not found" keys with the directory that must stay unchanged.
+  const missing = new Map<string, CacheValidator>();
   const statSync = fs.statSync?.bind(fs);
   let totalBytes = 0;
   let hits = 0;
@@ -240,6 +264,8 @@ export function createFileCache(fs: FileSystem, options: FileCacheOptions): File
     },
     set<T>(key: string, init: CacheEntryInit<T>, startEpoch: number): void {
       if (!options.enabled || startEpoch !== epoch) return;
+      const now = Date.now();
+      if (init.validators.some((validator) => changedRecently(validator, now))) return;
       const bytes = init.bytes + ENTRY_OVERHEAD_BYTES;
       if (bytes > options.maxTotalBytes) return;
       const previous = entries.get(key);
@@ -261,24 +287,43 @@ export function createFileCache(fs: FileSystem, options: FileCacheOptions): File
       return true;
     },
     isKnownMissing(key: string): boolean {
-      const path = missing.get(key);
-      if (path === undefined || statSync === undefined) return false;
+      const guard = missing.get(key);
+      if (guard === undefined || statSync === undefined) return false;
+      let unchanged: boolean;
       try {
-        statSync(path);
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
-          hits++;
-          return true;
-        }
+        unchanged = isSameFile(guard, statSync(guard.path));
+      } catch {
+        unchanged = false;
       }
-      // Something is there now (or may be): forget it and resolve afresh.
-      missing.delete(key);
-      return false;
+      if (!unchanged) {
+        // The directory changed: forget it and look the path up afresh.
+        missing.delete(key);
+        return false;
+      }
+      hits++;
+      return true;
     },
-    setMissing(key: string, path: string, startEpoch: number): void {
-      if (!options.enabled || statSync === undefined || startEpoch !== epoch) return;
+    missingGuard(directory: string): CacheValidator | null {
+      if (!options.enabled || statSync === undefined) return null;
+      let info: FileInfo;
+      try {
+        info = statSync(directory);
+      } catch {
+        return null;
+      }
+      const guard: CacheValidator = {
+        path: directory,
+        directory: true,
+        size: info.size,
+        mtimeMs: info.mtimeMs,
+        ino: info.ino,
+      };
+      return info.isDirectory && !changedRecently(guard, Date.now()) ? guard : null;
+    },
+    setMissing(key: string, guard: CacheValidator | null, startEpoch: number): void {
+      if (guard === null || !options.enabled || startEpoch !== epoch) return;
       if (missing.size >= MAX_MISSING_ENTRIES) missing.clear();
-      missing.set(key, path);
+      missing.set(key, guard);
     },
     invalidate(path: string): void {
       for (const [key, entry] of entries) {

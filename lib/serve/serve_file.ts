@@ -364,9 +364,10 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       let record = await lookup(NOT_FOUND_PAGE_KEY);
       if (record === undefined && cache?.isKnownMissing(NOT_FOUND_PAGE_KEY) !== true) {
         const epoch = cache?.epoch ?? 0;
+        const guard = cache?.missingGuard(join(options.root, ...notFoundSegments.slice(0, -1)));
         const page = await resolvePath(fs, notFoundSegments, resolveOptions);
         if (page.kind !== "file") {
-          cache?.setMissing(NOT_FOUND_PAGE_KEY, join(options.root, ...notFoundSegments), epoch);
+          cache?.setMissing(NOT_FOUND_PAGE_KEY, guard ?? null, epoch);
         } else {
           record = await storeRecord(NOT_FOUND_PAGE_KEY, page, notFoundSegments, {
             directories: [],
@@ -625,9 +626,11 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     const epoch = cache?.epoch ?? 0;
     const decoded = decodeRequestPath(key);
     if (!decoded.ok) throw new HttpError(STATUS.BAD_REQUEST, decoded.message);
+    // Taken before the lookup, so a file created meanwhile changes what it compares.
+    const guard = cache?.missingGuard(join(options.root, ...decoded.segments.slice(0, -1)));
     const target = await resolvePath(fs, decoded.segments, resolveOptions);
     if (target.kind === "not-found") {
-      cache?.setMissing(key, join(options.root, ...decoded.segments), epoch);
+      cache?.setMissing(key, guard ?? null, epoch);
       return await respondNotFound(request);
     }
     if (target.kind === "directory") {

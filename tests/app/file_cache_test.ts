@@ -21,10 +21,19 @@ async function setup(
   return { root, app, cache };
 }
 
+/** Moves `path`'s mtime a second back: the cache keeps nothing changed in the last moments. */
+async function settle(path: string): Promise<void> {
+  const past = new Date(Date.now() - 1000);
+  await Deno.utime(path, past, past);
+}
+
 Deno.test("serveFiles() serves repeat requests from the cache and counts hits", async () => {
   const { root, app, cache } = await setup();
   try {
     await Deno.writeTextFile(`${root}/a.txt`, "first");
+    assert.equal((await sendText(app, "/a.txt")).body, "first");
+    assert.equal(cache.stats().entries, 0, "just written: too recent to compare later");
+    await settle(`${root}/a.txt`);
     assert.equal((await sendText(app, "/a.txt")).body, "first");
     const before = cache.stats();
     assert.equal(before.entries, 1);
@@ -106,6 +115,7 @@ Deno.test("serveFiles() renders a listing once per directory state and again aft
   try {
     await Deno.mkdir(`${root}/docs`);
     await Deno.writeTextFile(`${root}/docs/a.txt`, "a");
+    await settle(`${root}/docs`);
     const first = await sendText(app, "/docs/");
     assert.ok(first.body.includes("a.txt"));
     const hits = cache.stats().hits;

@@ -6,6 +6,7 @@ import {
   createFileCache,
   dependsOn,
   isSameFile,
+  RECENT_CHANGE_MS,
 } from "../../lib/serve/file_cache.ts";
 
 /** A fake filesystem whose only job is answering `stat` (and, if asked, `statSync`) from a map. */
@@ -150,7 +151,7 @@ Deno.test("createFileCache() stores nothing when off, too big, or after a change
   small.set("/stale", init, small.epoch - 1);
   assert.equal(small.stats().entries, 0);
   // Without statSync to check them cheaply, "not found" answers are never remembered.
-  small.setMissing("/nope", "/r/nope", small.epoch);
+  small.setMissing("/nope", small.missingGuard("/r"), small.epoch);
   assert.equal(small.isKnownMissing("/nope"), false);
 });
 
@@ -173,24 +174,51 @@ Deno.test("createFileCache() checks hits with statSync, without a promise", () =
   assert.deepEqual(cache.stats(), { hits: 1, misses: 1, entries: 0, bytes: 0 });
 });
 
-Deno.test("createFileCache() remembers a 404 only while statSync still finds nothing there", () => {
-  const infos = new Map<string, FileInfo>();
+Deno.test("createFileCache() remembers a 404 only while its directory stays unchanged", () => {
+  const directory = { ...fileInfo(4096, 1000, 9), isFile: false, isDirectory: true };
+  const infos = new Map<string, FileInfo>([["/r", directory]]);
   const cache = createFileCache(createStatFs(infos, { sync: true }), {
     enabled: true,
     maxFileBytes: 10,
     maxTotalBytes: 10_000,
   });
   assert.equal(cache.isKnownMissing("/nope"), false);
-  cache.setMissing("/nope", "/r/nope", cache.epoch - 1);
+  cache.setMissing("/nope", cache.missingGuard("/r"), cache.epoch - 1);
   assert.equal(cache.isKnownMissing("/nope"), false, "a change raced the miss");
-  cache.setMissing("/nope", "/r/nope", cache.epoch);
+  cache.setMissing("/nope", cache.missingGuard("/r"), cache.epoch);
   assert.equal(cache.isKnownMissing("/nope"), true);
-  infos.set("/r/nope", fileInfo(1));
-  assert.equal(cache.isKnownMissing("/nope"), false, "created since");
-  infos.delete("/r/nope");
-  assert.equal(cache.isKnownMissing("/nope"), false, "forgotten once found");
+  infos.set("/r", { ...directory, mtimeMs: 2000 });
+  assert.equal(cache.isKnownMissing("/nope"), false, "an entry was created or removed");
+  infos.set("/r", directory);
+  assert.equal(cache.isKnownMissing("/nope"), false, "forgotten once the directory changed");
+  assert.equal(cache.missingGuard("/missing-dir"), null);
+  assert.equal(cache.missingGuard("/r/file"), null);
+  infos.set("/r", { ...directory, mtimeMs: Date.now() });
+  assert.equal(cache.missingGuard("/r"), null, "changed too recently to compare");
 });
 
+Deno.test("createFileCache() does not store entries whose files changed too recently to compare", () => {
+  const cache = createFileCache(createStatFs(new Map(), { sync: true }), {
+    enabled: true,
+    maxFileBytes: 100,
+    maxTotalBytes: 10_000,
+  });
+  const fresh = fileInfo(5, Date.now() - RECENT_CHANGE_MS / 2);
+  cache.set("/fresh", {
+    value: 1,
+    bytes: 5,
+    validators: [validator("/r/fresh", fresh)],
+    dependencies: NO_DEPENDENCIES,
+  }, cache.epoch);
+  const settled = fileInfo(5, Date.now() - RECENT_CHANGE_MS * 2);
+  cache.set("/settled", {
+    value: 2,
+    bytes: 5,
+    validators: [validator("/r/settled", settled)],
+    dependencies: NO_DEPENDENCIES,
+  }, cache.epoch);
+  assert.equal(cache.stats().entries, 1);
+});
 Deno.test("createFileCache() grows an entry for a variant only while it fits", () => {
   const cache = createFileCache(createStatFs(new Map()), {
     enabled: true,
