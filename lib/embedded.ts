@@ -148,6 +148,7 @@ export function createEmbeddedFileSystem(
     ...(baseStatSync === undefined
       ? {}
       : { statSync: (path: string) => overlay(path, baseStatSync(path)) }),
+    ...(base.readRangeSync === undefined ? {} : { readRangeSync: base.readRangeSync.bind(base) }),
     async lstat(path) {
       return overlay(path, await base.lstat(path));
     },

@@ -1,7 +1,8 @@
 /**
  * @module
  * The {@linkcode FileSystem} backed by the real disk through Deno's async APIs
- * (plus `statSync`, which the cache uses to check its hits).
+ * (plus `statSync`, which the cache uses to check its hits, and `readRangeSync`
+ * for small byte ranges).
  * Deno's own errors (`Deno.errors.NotFound`, ...) pass through unchanged.
  */
 
@@ -31,13 +32,25 @@ async function* readDirEntries(path: string): AsyncIterable<DirEntry> {
   }
 }
 
-/** The real filesystem: async APIs for everything but the cache's `statSync` check. */
+/** The real filesystem: async APIs except the cache's `statSync` check and small range reads. */
 export const denoFileSystem: FileSystem = {
   async stat(path: string): Promise<FileInfo> {
     return toFileInfo(await Deno.stat(path));
   },
   statSync(path: string): FileInfo {
     return toFileInfo(Deno.statSync(path));
+  },
+  readRangeSync(path: string, start: number, length: number): Uint8Array<ArrayBuffer> | null {
+    using file = Deno.openSync(path, { read: true });
+    file.seekSync(start, Deno.SeekMode.Start);
+    const buffer = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const read = file.readSync(buffer.subarray(filled));
+      if (read === null || read === 0) return null;
+      filled += read;
+    }
+    return buffer;
   },
   async lstat(path: string): Promise<FileInfo> {
     return toFileInfo(await Deno.lstat(path));

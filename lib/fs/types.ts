@@ -57,6 +57,13 @@ export interface FileSystem {
    * without it the cache checks hits with `stat` and remembers no 404s.
    */
   statSync?(path: string): FileInfo;
+  /**
+   * Reads `length` bytes from `start` with blocking calls, for small ranges of
+   * files too big to cache: open, seek and read as async ops cost ~90 µs,
+   * blocking ones ~13 µs. Null when the file is shorter (it changed).
+   * Optional: without it, small ranges are read through `open`.
+   */
+  readRangeSync?(path: string, start: number, length: number): Uint8Array<ArrayBuffer> | null;
   /** Information about a path itself, not following a final symlink. */
   lstat(path: string): Promise<FileInfo>;
   /** The canonical absolute path with every symlink resolved. */

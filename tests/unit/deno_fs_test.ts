@@ -60,6 +60,21 @@ Deno.test("denoFileSystem.open() reads and seeks the large file", async () => {
   });
 });
 
+Deno.test("denoFileSystem.statSync() and readRangeSync() agree with the async calls", async () => {
+  await withFixtureTree(async (tree) => {
+    const path = join(tree.root, N.LARGE);
+    assert.deepEqual(fs.statSync!(path), await fs.stat(path));
+    assert.throws(() => fs.statSync!(join(tree.root, N.MISSING)), Deno.errors.NotFound);
+    const bytes = createLargeBytes(LARGE_FILE_SIZE);
+    const offset = LARGE_FILE_SIZE - 100;
+    assert.deepEqual(fs.readRangeSync!(path, offset, 100), bytes.subarray(offset));
+    assert.deepEqual(fs.readRangeSync!(path, 0, 16), bytes.subarray(0, 16));
+    // Shorter than asked (the file changed since it was stat'ed): null, never a partial body.
+    assert.equal(fs.readRangeSync!(path, offset, 101), null);
+    assert.throws(() => fs.readRangeSync!(join(tree.root, N.MISSING), 0, 1), Deno.errors.NotFound);
+  });
+});
+
 Deno.test("denoFileSystem.open() streams the whole file through readable", async () => {
   await withFixtureTree(async (tree) => {
     const file = await fs.open(join(tree.root, N.HELLO));
