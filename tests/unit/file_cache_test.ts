@@ -110,28 +110,36 @@ Deno.test("createFileCache() evicts least recently used entries to stay within m
   assert.equal(stats.misses, 1);
 });
 
-Deno.test("createFileCache() revalidates hits with stat and drops changed or deleted files", async () => {
-  const infos = new Map([["/r/a", fileInfo(5, 1000, 1)]]);
-  const cache = createFileCache(createStatFs(infos), {
-    enabled: true,
-    maxFileBytes: 4096,
-    maxTotalBytes: 1 << 20,
-  });
-  const store = () =>
-    cache.set("/a", {
-      value: "v",
-      bytes: 5,
-      validators: [validator("/r/a", infos.get("/r/a")!)],
-      dependencies: NO_DEPENDENCIES,
-    }, cache.epoch);
-  store();
-  assert.equal(await cache.get("/a"), "v");
-  infos.set("/r/a", fileInfo(5, 2000, 1));
-  assert.equal(await cache.get("/a"), undefined, "edited");
-  assert.equal(cache.stats().entries, 0);
-  store();
-  infos.delete("/r/a");
-  assert.equal(await cache.get("/a"), undefined, "deleted");
+Deno.test("createFileCache() checks hits with stat (statSync when offered) and drops changed files", async () => {
+  for (const sync of [false, true]) {
+    const infos = new Map([["/r/a", fileInfo(5, 1000, 1)]]);
+    const cache = createFileCache(createStatFs(infos, { sync }), {
+      enabled: true,
+      maxFileBytes: 4096,
+      maxTotalBytes: 1 << 20,
+    });
+    const store = () =>
+      cache.set("/a", {
+        value: "v",
+        bytes: 5,
+        validators: [validator("/r/a", infos.get("/r/a")!)],
+        dependencies: NO_DEPENDENCIES,
+      }, cache.epoch);
+    store();
+    const hit = cache.get("/a");
+    assert.equal(hit instanceof Promise, !sync, "a promise only without statSync");
+    assert.equal(await hit, "v");
+    infos.set("/r/a", fileInfo(5, 2000, 1));
+    assert.equal(await cache.get("/a"), undefined, "edited");
+    assert.equal(cache.stats().entries, 0);
+    store();
+    infos.set("/r/a", fileInfo(5, 2000, 2));
+    assert.equal(await cache.get("/a"), undefined, "replaced");
+    store();
+    infos.delete("/r/a");
+    assert.equal(await cache.get("/a"), undefined, "deleted");
+    assert.deepEqual(cache.stats(), { hits: 1, misses: 3, entries: 0, bytes: 0 });
+  }
 });
 
 Deno.test("createFileCache() stores nothing when off, too big, or after a change raced the miss", () => {
@@ -153,25 +161,6 @@ Deno.test("createFileCache() stores nothing when off, too big, or after a change
   // Without statSync to check them cheaply, "not found" answers are never remembered.
   small.setMissing("/nope", small.missingGuard("/r"), small.epoch);
   assert.equal(small.isKnownMissing("/nope"), false);
-});
-
-Deno.test("createFileCache() checks hits with statSync, without a promise", () => {
-  const infos = new Map([["/r/a", fileInfo(5, 1000, 1)]]);
-  const cache = createFileCache(createStatFs(infos, { sync: true }), {
-    enabled: true,
-    maxFileBytes: 4096,
-    maxTotalBytes: 1 << 20,
-  });
-  cache.set("/a", {
-    value: "v",
-    bytes: 5,
-    validators: [validator("/r/a", infos.get("/r/a")!)],
-    dependencies: NO_DEPENDENCIES,
-  }, cache.epoch);
-  assert.equal(cache.get("/a"), "v");
-  infos.set("/r/a", fileInfo(5, 1000, 2));
-  assert.equal(cache.get("/a"), undefined, "replaced");
-  assert.deepEqual(cache.stats(), { hits: 1, misses: 1, entries: 0, bytes: 0 });
 });
 
 Deno.test("createFileCache() remembers a 404 only while its directory stays unchanged", () => {
