@@ -45,9 +45,32 @@ export type PreconditionResult =
 /** Outcome of one condition, as in Go: absent (or ignored), true, or false. */
 type Condition = "none" | "true" | "false";
 
-/** Reads the conditional headers off a request's headers. */
+/**
+ * What a request with no conditional header and no Range reads as. One
+ * shared object, so the common case can skip evaluation by identity.
+ */
+export const NO_CONDITIONS: ConditionalHeaders = Object.freeze({
+  ifMatch: null,
+  ifUnmodifiedSince: null,
+  ifNoneMatch: null,
+  ifModifiedSince: null,
+  ifRange: null,
+  hasRange: false,
+});
+
+/**
+ * Reads the conditional headers off a request's headers; {@linkcode NO_CONDITIONS}
+ * when there are none (If-Range alone counts for nothing without Range).
+ */
 export function readConditionalHeaders(headers: Headers): ConditionalHeaders {
   const range = headers.get(HEADER.RANGE);
+  if (
+    range === null && !headers.has(HEADER.IF_NONE_MATCH) &&
+    !headers.has(HEADER.IF_MODIFIED_SINCE) && !headers.has(HEADER.IF_MATCH) &&
+    !headers.has(HEADER.IF_UNMODIFIED_SINCE)
+  ) {
+    return NO_CONDITIONS;
+  }
   return {
     ifMatch: headers.get(HEADER.IF_MATCH),
     ifUnmodifiedSince: headers.get(HEADER.IF_UNMODIFIED_SINCE),

@@ -24,8 +24,8 @@ import { computeEtag } from "../http/etag.ts";
 import { NO_PREDECORATION, type Predecoration } from "../http/predecorated.ts";
 import { formatHttpDate } from "../http/http_date.ts";
 import {
-  type ConditionalHeaders,
   evaluatePreconditions,
+  NO_CONDITIONS,
   readConditionalHeaders,
 } from "../http/preconditions.ts";
 import { formatContentRange, formatUnsatisfiedRange, parseRange } from "../http/range.ts";
@@ -407,9 +407,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     const representation = await selectRepresentation(request, record, hasRange);
     const { etag } = representation;
 
-    const conditions = hasRange || hasConditions(requestHeaders)
-      ? readConditionalHeaders(requestHeaders)
-      : NO_CONDITIONS;
+    const conditions = readConditionalHeaders(requestHeaders);
     if (conditions !== NO_CONDITIONS || hasRange) {
       const verdict = evaluatePreconditions(method, { ...conditions, hasRange }, {
         etag,
@@ -673,22 +671,6 @@ function respondToOtherMethod(method: string): Response {
   throw new HttpError(STATUS.METHOD_NOT_ALLOWED, `Method ${method} is not allowed here`, {
     headers: { [HEADER.ALLOW]: ALLOW_STATIC },
   });
-}
-
-/** No conditional header at all: the common case, evaluated without parsing anything. */
-const NO_CONDITIONS: ConditionalHeaders = Object.freeze({
-  ifMatch: null,
-  ifUnmodifiedSince: null,
-  ifNoneMatch: null,
-  ifModifiedSince: null,
-  ifRange: null,
-  hasRange: false,
-});
-
-/** Reports whether the request carries any header that makes it conditional. */
-function hasConditions(headers: Headers): boolean {
-  return headers.has(HEADER.IF_NONE_MATCH) || headers.has(HEADER.IF_MODIFIED_SINCE) ||
-    headers.has(HEADER.IF_MATCH) || headers.has(HEADER.IF_UNMODIFIED_SINCE);
 }
 
 /** What a later `stat` of `path` must match for the cached answer to still hold. */

@@ -7,16 +7,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { hashPassword } from "../../lib/auth/passwords.ts";
-import { startBerth } from "../integration/harness.ts";
+import { processTest, startBerth } from "../integration/harness.ts";
 import { launchBrowser } from "./browser.ts";
 
 const PASSWORD = "browser-password-42";
 
-Deno.test({
-  name: "the login page signs a browser in, reaches a protected page and signs out",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+processTest(
+  "the login page signs a browser in, reaches a protected page and signs out",
+  async () => {
     const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-login-browser-" }));
     const root = join(dir, "site");
     await Deno.mkdir(join(root, "team"), { recursive: true });
@@ -93,4 +91,4 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startBerth } from "../integration/harness.ts";
+import { processTest, startBerth } from "../integration/harness.ts";
 import { launchBrowser } from "./browser.ts";
 import type { Page } from "playwright-core";
 
@@ -75,12 +75,9 @@ const HEADERS_FILE = `/*
   Cache-Control: public, max-age=600
 `;
 
-Deno.test({
-  name:
-    "a browser navigates, reloads deep links and loads every asset of an SPA through berth --spa",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
+processTest(
+  "a browser navigates, reloads deep links and loads every asset of an SPA through berth --spa",
+  async () => {
     const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-spa-" }));
     await Deno.mkdir(join(root, "assets"));
     await Deno.writeTextFile(join(root, "index.html"), INDEX_HTML);
@@ -151,4 +148,4 @@ Deno.test({
       await Deno.remove(root, { recursive: true });
     }
   },
-});
+);

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { hashPassword } from "../../lib/auth/passwords.ts";
-import { rawRequest, rawStatus, runBerth, startBerth } from "./harness.ts";
+import { processTest, rawRequest, rawStatus, runBerth, startBerth } from "./harness.ts";
 
 const SECRET = "integration-secret-0123456789abcdef";
 const PASSWORD = "correct horse battery";
@@ -41,11 +41,7 @@ async function createSetup(extraConfig: Record<string, unknown> = {}) {
   return { dir, root, config, audit, permissions };
 }
 
-function integrationTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
-}
-
-integrationTest("berth names the --allow-env and --allow-write flags it is missing", async () => {
+processTest("berth names the --allow-env and --allow-write flags it is missing", async () => {
   const setup = await createSetup();
   try {
     const noEnv = await runBerth(
@@ -83,7 +79,7 @@ integrationTest("berth names the --allow-env and --allow-write flags it is missi
   }
 });
 
-integrationTest("berth signs in, serves protected files, signs out and audits it", async () => {
+processTest("berth signs in, serves protected files, signs out and audits it", async () => {
   const setup = await createSetup();
   const berth = await startBerth({
     root: setup.root,
@@ -181,7 +177,7 @@ integrationTest("berth signs in, serves protected files, signs out and audits it
   }
 });
 
-integrationTest(
+processTest(
   "berth rate-limits per client with Retry-After and trusts proxies only when told",
   async () => {
     const setup = await createSetup({ rateLimit: { requestsPerSecond: 1, burst: 2 } });

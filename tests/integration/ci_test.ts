@@ -6,11 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createSiteRulesTree } from "../fixtures/site_rules_tree.ts";
-import { minimalPermissions, runBerth, startBerth } from "./harness.ts";
-
-function processTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
-}
+import { minimalPermissions, processTest, runBerth, startBerth } from "./harness.ts";
 
 /** Polls `check` every 50 ms until it returns a value, for at most `timeoutMs`. */
 async function waitFor<T>(

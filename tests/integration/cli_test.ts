@@ -10,13 +10,9 @@ import {
   FIXTURE_CONTENT as C,
   LARGE_FILE_SIZE,
 } from "../fixtures/tree.ts";
-import { minimalPermissions, runBerth, startBerth } from "./harness.ts";
+import { minimalPermissions, processTest, runBerth, startBerth } from "./harness.ts";
 
 const fixture = await createSharedFixtureTree();
-
-function processTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
-}
 
 function assertOneLine(text: string): void {
   assert.equal(text.trimEnd().split("\n").length, 1, `expected one line, got:\n${text}`);

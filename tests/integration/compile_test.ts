@@ -16,16 +16,12 @@ import { createEtagFromDigest, type EmbeddedManifest } from "../../lib/embedded.
 import { binaryName, findTarget } from "../../scripts/compile_plan.ts";
 import { stageSite } from "../../scripts/stage_site.ts";
 import { createFixtureTree, FIXTURE_CONTENT, FIXTURE_NAMES } from "../fixtures/tree.ts";
-import { runBerth, startBerth } from "./harness.ts";
+import { processTest, runBerth, startBerth } from "./harness.ts";
 
 const REPO_DIR = fileURLToPath(new URL("../../", import.meta.url));
 const BIG_HTML = "big.html";
 const BIG_HTML_TEXT = `<!doctype html>\n${"<p>embedded and compressed</p>\n".repeat(200)}`;
 const EMBEDDED_HEADER = "x-embedded-config";
-
-function processTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
-}
 
 async function sha256Etag(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
@@ -416,13 +412,9 @@ const SKIP_REASON = COMPILE_BLOCKER ??
   (HOST_TARGET === undefined ? `no build target for ${Deno.build.target}` : null);
 const skipNote = SKIP_REASON === null ? "" : ` [skipped: ${SKIP_REASON}]`;
 
-Deno.test({
-  name:
-    `a compiled general berth serves a directory given at run time and reports "compiled"${skipNote}`,
-  ignore: SKIP_REASON !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
+processTest(
+  `a compiled general berth serves a directory given at run time and reports "compiled"${skipNote}`,
+  async () => {
     const tree = await createFixtureTree();
     const out = await Deno.makeTempDir({ prefix: "berth_dist_" });
     try {
@@ -451,15 +443,12 @@ Deno.test({
       await tree.cleanup();
     }
   },
-});
+  { ignore: SKIP_REASON !== null },
+);
 
-Deno.test({
-  name:
-    `a compiled embedded-site berth serves its site with no files on disk and reads nothing else${skipNote}`,
-  ignore: SKIP_REASON !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
+processTest(
+  `a compiled embedded-site berth serves its site with no files on disk and reads nothing else${skipNote}`,
+  async () => {
     const tree = await createFixtureTree();
     const out = await Deno.makeTempDir({ prefix: "berth_dist_" });
     try {
@@ -518,7 +507,8 @@ Deno.test({
       await tree.cleanup().catch(() => {});
     }
   },
-});
+  { ignore: SKIP_REASON !== null },
+);
 
 processTest(
   "the README's `deno install` command installs a berth that serves a directory",

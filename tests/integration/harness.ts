@@ -50,6 +50,25 @@ export interface BerthProcess {
 
 const READY_URL_REGEXP = /(https?:\/\/127\.0\.0\.1:\d+\/)/;
 
+/**
+ * Registers a test that drives berth subprocesses. The op and resource
+ * sanitizers are off: a child's stdout reader outlives single tests. Pass
+ * `ignore` (with the reason in the name) where the test cannot run.
+ */
+export function processTest(
+  name: string,
+  fn: () => Promise<void>,
+  options: { ignore?: boolean } = {},
+): void {
+  Deno.test({
+    name,
+    ignore: options.ignore ?? false,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn,
+  });
+}
+
 /** Minimal permission flags the README tells users to use. */
 export function minimalPermissions(root: string): string[] {
   return ["--allow-net=127.0.0.1", `--allow-read=${root}`];

@@ -5,26 +5,21 @@
  */
 import assert from "node:assert/strict";
 import { createSharedFixtureTree, FIXTURE_CONTENT as C } from "../fixtures/tree.ts";
-import { type BerthProcess, rawRequest, rawStatus, startBerth } from "./harness.ts";
+import { type BerthProcess, processTest, rawRequest, rawStatus, startBerth } from "./harness.ts";
 
 const fixture = await createSharedFixtureTree();
 const SECRETS = [C.SECRET, C.LEAK, C.ENV];
 
 /** Integration tests share one server; its stdout reader outlives single tests. */
 function serverTest(name: string, fn: (berth: BerthProcess) => Promise<void>): void {
-  Deno.test({
-    name,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      const berth = await startBerth({ root: fixture.root });
-      try {
-        await fn(berth);
-      } finally {
-        const status = await berth.stop();
-        assert.equal(status.code, 0, "berth exits 0 on SIGTERM");
-      }
-    },
+  processTest(name, async () => {
+    const berth = await startBerth({ root: fixture.root });
+    try {
+      await fn(berth);
+    } finally {
+      const status = await berth.stop();
+      assert.equal(status.code, 0, "berth exits 0 on SIGTERM");
+    }
   });
 }
 

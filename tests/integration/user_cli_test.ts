@@ -8,21 +8,17 @@ import { dirname, join } from "node:path";
 import { verifyPassword } from "../../lib/auth/passwords.ts";
 import { generateTotp, verifyTotp } from "../../lib/auth/totp.ts";
 import { createUserStore, readUsersFile } from "../../lib/auth/users.ts";
-import { MAIN_PATH, runBerth } from "./harness.ts";
+import { MAIN_PATH, processTest, runBerth } from "./harness.ts";
 
-function processTest(name: string, fn: (dir: string) => Promise<void>): void {
-  Deno.test({
-    name,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-users-" }));
-      try {
-        await fn(dir);
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
-    },
+/** A process test with a fresh directory for the users file, removed afterwards. */
+function usersTest(name: string, fn: (dir: string) => Promise<void>): void {
+  processTest(name, async () => {
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-users-" }));
+    try {
+      await fn(dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   });
 }
 
@@ -45,7 +41,7 @@ function assertOneLine(text: string): void {
   assert.ok(!/\bat .+:\d+:\d+/.test(text), "no stack trace");
 }
 
-processTest(
+usersTest(
   "berth user add reads the password from stdin and writes an argon2id hash",
   async (dir) => {
     const password = "correct horse battery staple";
@@ -79,7 +75,7 @@ processTest(
   },
 );
 
-processTest(
+usersTest(
   "berth user add strips CR LF, uses users.json in the cwd by default, and refuses duplicates",
   async (dir) => {
     const first = await berthIn(
@@ -106,7 +102,7 @@ processTest(
   },
 );
 
-processTest("berth user add --totp stores a secret and prints its otpauth URI", async (dir) => {
+usersTest("berth user add --totp stores a secret and prints its otpauth URI", async (dir) => {
   const result = await berthIn(
     dir,
     ["user", "add", "carol", "--totp", "--users", "u.json"],
@@ -122,7 +118,7 @@ processTest("berth user add --totp stores a secret and prints its otpauth URI", 
   assert.notEqual(await verifyTotp(secret, await generateTotp(secret, { now }), { now }), null);
 });
 
-processTest("berth user list prints names, TOTP and roles but never hashes", async (dir) => {
+usersTest("berth user list prints names, TOTP and roles but never hashes", async (dir) => {
   assert.equal((await berthIn(dir, ["user", "add", "alice", "--role", "admin"], "a\n")).code, 0);
   assert.equal((await berthIn(dir, ["user", "add", "bob", "--totp"], "b\n")).code, 0);
   const result = await berthIn(dir, ["user", "list"]);
@@ -134,7 +130,7 @@ processTest("berth user list prints names, TOTP and roles but never hashes", asy
   assert.ok(!result.stdout.includes("$argon2id"), "no hashes");
 });
 
-processTest("berth user remove deletes one user and exits 2 for an unknown one", async (dir) => {
+usersTest("berth user remove deletes one user and exits 2 for an unknown one", async (dir) => {
   for (const name of ["alice", "bob"]) {
     assert.equal((await berthIn(dir, ["user", "add", name], "pw\n")).code, 0);
   }
@@ -151,7 +147,7 @@ processTest("berth user remove deletes one user and exits 2 for an unknown one",
   assert.deepEqual(await listDir(dir), ["users.json"]);
 });
 
-processTest("berth user passwd replaces the hash and keeps roles and TOTP", async (dir) => {
+usersTest("berth user passwd replaces the hash and keeps roles and TOTP", async (dir) => {
   assert.equal(
     (await berthIn(dir, ["user", "add", "alice", "--role", "admin", "--totp"], "old-pw\n")).code,
     0,
@@ -172,7 +168,7 @@ processTest("berth user passwd replaces the hash and keeps roles and TOTP", asyn
   assert.deepEqual(await listDir(dir), ["users.json"]);
 });
 
-processTest("berth user reads auth.users from the config file, relative to it", async (dir) => {
+usersTest("berth user reads auth.users from the config file, relative to it", async (dir) => {
   await Deno.mkdir(join(dir, "conf", "data"), { recursive: true });
   await Deno.writeTextFile(
     join(dir, "conf", "berth.json"),
@@ -186,7 +182,7 @@ processTest("berth user reads auth.users from the config file, relative to it", 
   );
 });
 
-processTest("berth user refuses a password on the command line", async (dir) => {
+usersTest("berth user refuses a password on the command line", async (dir) => {
   for (
     const args of [
       ["user", "add", "eve", "--password", "hunter2"],
@@ -204,7 +200,7 @@ processTest("berth user refuses a password on the command line", async (dir) => 
   assert.deepEqual(await listDir(dir), []);
 });
 
-processTest("berth user exits 2 with one line for usage mistakes", async (dir) => {
+usersTest("berth user exits 2 with one line for usage mistakes", async (dir) => {
   const cases: [string[], RegExp, string?][] = [
     [["user"], /Missing action/],
     [["user", "rename", "x"], /Unknown action "rename"/],
@@ -227,7 +223,7 @@ processTest("berth user exits 2 with one line for usage mistakes", async (dir) =
   assert.deepEqual(await listDir(dir), []);
 });
 
-processTest(
+usersTest(
   "berth user reports a broken users file and missing write access in one line",
   async (dir) => {
     await Deno.writeTextFile(
@@ -251,7 +247,7 @@ processTest(
   },
 );
 
-processTest(
+usersTest(
   "berth hash-password prints a hash of the stdin password and needs no permissions",
   async () => {
     const result = await runBerth(["hash-password"], { permissions: [], stdin: "s3cret\n" });
@@ -263,7 +259,7 @@ processTest(
   },
 );
 
-processTest("berth help user documents the subcommands", async () => {
+usersTest("berth help user documents the subcommands", async () => {
   const result = await runBerth(["help", "user"], { permissions: [] });
   assert.equal(result.code, 0, result.stderr);
   for (
@@ -322,7 +318,7 @@ async function runOnTerminal(
   }
 }
 
-processTest(
+usersTest(
   "berth hash-password prompts twice on a terminal without echoing the password",
   async () => {
     const { output, code } = await runOnTerminal(["hash-password"], [
@@ -338,7 +334,7 @@ processTest(
   },
 );
 
-processTest("berth hash-password on a terminal exits 2 when the two entries differ", async () => {
+usersTest("berth hash-password on a terminal exits 2 when the two entries differ", async () => {
   const { output, code } = await runOnTerminal(["hash-password"], ["one\r", "two\r"]);
   assert.equal(code, 2, output);
   assert.match(output, /The passwords do not match/);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   type ConditionalHeaders,
   evaluatePreconditions,
+  NO_CONDITIONS,
   type PreconditionResult,
   readConditionalHeaders,
   type Validators,
@@ -23,15 +24,7 @@ const NOT_MODIFIED: PreconditionResult = { kind: "not-modified" };
 const FAILED: PreconditionResult = { kind: "precondition-failed" };
 
 function conditions(overrides: Partial<ConditionalHeaders>): ConditionalHeaders {
-  return {
-    ifMatch: null,
-    ifUnmodifiedSince: null,
-    ifNoneMatch: null,
-    ifModifiedSince: null,
-    ifRange: null,
-    hasRange: false,
-    ...overrides,
-  };
+  return { ...NO_CONDITIONS, ...overrides };
 }
 
 interface Case {
