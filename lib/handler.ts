@@ -66,7 +66,10 @@ export async function createHandler(options: CreateHandlerOptions = {}): Promise
   }
   const tls = options.tls ?? false;
   const app = await createApp({ settings, fs, root, tls });
-  const createRequestContext = createRequestContextFactory({ secure: tls });
+  const createRequestContext = createRequestContextFactory({
+    secure: tls,
+    trustProxy: settings.trustProxy,
+  });
   return function berthHandler(request, info) {
     return app(request, createRequestContext(request, info));
   };

@@ -127,3 +127,27 @@ Deno.test("`createHandler()` enforces the access rules in its settings", async (
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("`createHandler()` takes client addresses from the proxy with trustProxy", async () => {
+  const berth = await createHandler({
+    settings: {
+      root: tree.root,
+      trustProxy: true,
+      rateLimit: { requestsPerSecond: 0.001, burst: 1 },
+    },
+  });
+  const fetchAs = async (client: string) => {
+    const response = await berth(
+      new Request("http://berth.test/", { headers: { "x-forwarded-for": client } }),
+    );
+    await response.body?.cancel();
+    return response.status;
+  };
+  assert.equal(await fetchAs("192.0.2.1"), 200);
+  assert.equal(await fetchAs("192.0.2.1"), 429);
+  assert.equal(
+    await fetchAs("192.0.2.2"),
+    200,
+    "another client behind the proxy has its own budget",
+  );
+});
