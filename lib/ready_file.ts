@@ -10,7 +10,7 @@
  * removed again on a clean stop.
  */
 
-import { basename, dirname, join } from "node:path";
+import { canWriteFileAtomic, writeFileAtomic } from "./fs/write_file_atomic.ts";
 
 /** A ready file that cannot be written; the CLI exits with code 2. */
 export class ReadyFileError extends Error {
@@ -36,25 +36,9 @@ export async function removeStaleReadyFile(path: string): Promise<void> {
 /** Writes `url` and a newline to `path`; atomically when the directory is writable. */
 export async function writeReadyFile(path: string, url: string): Promise<void> {
   const text = `${url}\n`;
-  const temp = join(dirname(path), `.${basename(path)}.${Deno.pid}.tmp`);
   try {
-    // Deno.rename needs read and write access to both names.
-    const needs: Deno.PermissionDescriptor[] = [temp, path].flatMap((name) => [
-      { name: "write" as const, path: name },
-      { name: "read" as const, path: name },
-    ]);
-    const states = await Promise.all(needs.map((need) => Deno.permissions.query(need)));
-    if (states.every((status) => status.state === "granted")) {
-      await Deno.writeTextFile(temp, text);
-      try {
-        await Deno.rename(temp, path);
-      } catch (error) {
-        await Deno.remove(temp).catch(() => {});
-        throw error;
-      }
-    } else {
-      await Deno.writeTextFile(path, text);
-    }
+    if (await canWriteFileAtomic(path)) await writeFileAtomic(path, text);
+    else await Deno.writeTextFile(path, text);
   } catch (error) {
     throw new ReadyFileError(
       `Cannot write the ready file "${path}": ${describeError(error)}`,

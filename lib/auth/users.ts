@@ -6,9 +6,10 @@
  * used by login and HTTP Basic.
  */
 
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import * as v from "valibot";
 import { ConfigError, formatValue } from "../config/errors.ts";
+import { writeFileAtomic } from "../fs/write_file_atomic.ts";
 import { DUMMY_HASH, isSupportedHash, verifyPassword } from "./passwords.ts";
 import { TOTP_SECRET_REGEXP } from "./totp.ts";
 
@@ -198,19 +199,12 @@ export async function writeUsersFile(path: string, users: readonly UserRecord[])
   const text = JSON.stringify(file, null, 2) + "\n";
   // Refuse to write what the reader would refuse.
   parseUsersFile(text, path);
-  const random = crypto.getRandomValues(new Uint8Array(6));
-  const suffix = Array.from(random, (byte) => byte.toString(16).padStart(2, "0")).join("");
-  const temp = join(dirname(path), `.${basename(path)}.${suffix}.tmp`);
   try {
-    await Deno.writeTextFile(temp, text, { mode: 0o600, createNew: true });
-    await Deno.rename(temp, path);
+    await writeFileAtomic(path, text, { mode: 0o600 });
   } catch (error) {
-    await Deno.remove(temp).catch(() => {});
     throw new ConfigError(
       `Cannot write the users file "${path}": ${describeFsError(error, path)}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
 }

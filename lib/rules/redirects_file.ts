@@ -63,12 +63,10 @@ const CONDITION_REGEXP = /^(?:country|language|role|cookie|signed)=/i;
 /** Whitespace between tokens. */
 const SPACE_REGEXP = /[ \t]+/;
 
-/** Options for {@linkcode parseRedirects}. */
+/** Options for {@linkcode parseRedirects} and {@linkcode parseRedirectLines}. */
 export interface ParseRedirectsOptions {
   /** Name used in problems, e.g. `_redirects` or `redirectRules`. */
   source: string;
-  /** Line number of the first line (config lists number their items from 1). */
-  firstLine?: number;
 }
 
 /** Parses `_redirects` text into rules, or lists every problem with its line. */
@@ -76,26 +74,31 @@ export function parseRedirects(
   text: string,
   options: ParseRedirectsOptions,
 ): ParseRulesResult<RedirectRule> {
+  return parseRedirectLines(text.replace(/^\uFEFF/, "").split(/\r?\n/), options);
+}
+
+/**
+ * Parses rule lines numbered from 1, or lists every problem with its line.
+ * Also used for the config file's `redirectRules`, whose items are lines.
+ */
+export function parseRedirectLines(
+  lines: readonly string[],
+  options: ParseRedirectsOptions,
+): ParseRulesResult<RedirectRule> {
   const rules: RedirectRule[] = [];
   const problems: RuleProblem[] = [];
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  const firstLine = options.firstLine ?? 1;
   lines.forEach((raw, index) => {
-    const line = index + firstLine;
-    const result = parseRedirectLine(raw, { source: options.source, line });
+    const where = { source: options.source, line: index + 1 };
+    const result = parseRedirectLine(raw, where);
     if (result === null) return;
-    if ("message" in result) {
-      problems.push({ source: options.source, line, message: result.message });
-    } else rules.push(result);
+    if ("message" in result) problems.push({ ...where, message: result.message });
+    else rules.push(result);
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rules };
 }
 
-/**
- * Parses one line: `null` for a blank or comment line, a rule, or a problem.
- * Exposed for the config file's `redirectRules`, whose items are lines.
- */
-export function parseRedirectLine(
+/** Parses one line: `null` for a blank or comment line, a rule, or a problem. */
+function parseRedirectLine(
   raw: string,
   where: { source: string; line: number },
 ): RedirectRule | { message: string } | null {

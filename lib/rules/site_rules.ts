@@ -10,8 +10,8 @@
 import { join } from "node:path";
 import type { FileSystem } from "../fs/types.ts";
 import { compileHeaderRecord, type HeaderRule, parseHeaders } from "./headers_file.ts";
-import { parseRedirectLine, parseRedirects, type RedirectRule } from "./redirects_file.ts";
-import type { RuleProblem } from "./rule_error.ts";
+import { parseRedirectLines, parseRedirects, type RedirectRule } from "./redirects_file.ts";
+import type { ParseRulesResult, RuleProblem } from "./rule_error.ts";
 
 /** File names read from the root (and never served). */
 export const SITE_RULE_FILES = {
@@ -87,41 +87,37 @@ export async function loadSiteRules(options: LoadSiteRulesOptions): Promise<Load
   const problems: RuleProblem[] = [];
   const headers: HeaderRule[] = [];
   const redirects: RedirectRule[] = [];
+  const { fs, root, config } = options;
 
-  const headersText = await readOptionalText(
-    options.fs,
-    join(options.root, SITE_RULE_FILES.HEADERS),
-  );
-  if (headersText !== null) {
-    const parsed = parseHeaders(headersText, { source: SITE_RULE_FILES.HEADERS });
-    if (parsed.ok) headers.push(...parsed.rules);
-    else problems.push(...parsed.problems);
-  }
-  const fromConfig = compileHeaderRecord(options.config.headerRules, {
-    source: CONFIG_RULE_KEYS.HEADERS,
-  });
-  if (fromConfig.ok) headers.push(...fromConfig.rules);
-  else problems.push(...fromConfig.problems);
+  const headersFile = await parseRootFile(fs, root, SITE_RULE_FILES.HEADERS, parseHeaders);
+  collect(headersFile, headers, problems);
+  const headerSource = { source: CONFIG_RULE_KEYS.HEADERS };
+  collect(compileHeaderRecord(config.headerRules, headerSource), headers, problems);
 
-  const redirectsText = await readOptionalText(
-    options.fs,
-    join(options.root, SITE_RULE_FILES.REDIRECTS),
-  );
-  if (redirectsText !== null) {
-    const parsed = parseRedirects(redirectsText, { source: SITE_RULE_FILES.REDIRECTS });
-    if (parsed.ok) redirects.push(...parsed.rules);
-    else problems.push(...parsed.problems);
-  }
-  options.config.redirectRules.forEach((text, index) => {
-    const where = { source: CONFIG_RULE_KEYS.REDIRECTS, line: index + 1 };
-    const parsed = parseRedirectLine(text, where);
-    if (parsed === null) return;
-    if ("message" in parsed) problems.push({ ...where, message: parsed.message });
-    else redirects.push(parsed);
-  });
+  const redirectsFile = await parseRootFile(fs, root, SITE_RULE_FILES.REDIRECTS, parseRedirects);
+  collect(redirectsFile, redirects, problems);
+  const redirectSource = { source: CONFIG_RULE_KEYS.REDIRECTS };
+  collect(parseRedirectLines(config.redirectRules, redirectSource), redirects, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, rules: Object.freeze({ headers, redirects }) };
+}
+
+/** Parses the root file `name` with `parse`; an absent file has no rules. */
+async function parseRootFile<T>(
+  fs: FileSystem,
+  root: string,
+  name: string,
+  parse: (text: string, options: { source: string }) => ParseRulesResult<T>,
+): Promise<ParseRulesResult<T>> {
+  const text = await readOptionalText(fs, join(root, name));
+  return text === null ? { ok: true, rules: [] } : parse(text, { source: name });
+}
+
+/** Appends a parse result's rules to `rules`, or its problems to `problems`. */
+function collect<T>(result: ParseRulesResult<T>, rules: T[], problems: RuleProblem[]): void {
+  if (result.ok) rules.push(...result.rules);
+  else problems.push(...result.problems);
 }
 
 /** The file's text, or `null` when it does not exist (or is not a regular file). */
