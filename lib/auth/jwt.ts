@@ -21,7 +21,11 @@ import {
 } from "jose";
 import type { AuthenticatedUser } from "../compose.ts";
 import { ConfigError, formatValue } from "../config/errors.ts";
-import { JWT_ALGORITHMS, type JwtConfig as SchemaJwtConfig } from "../config/schema.ts";
+import {
+  isLoopbackHttpUrl,
+  JWT_ALGORITHMS,
+  type JwtConfig as SchemaJwtConfig,
+} from "../config/schema.ts";
 
 /** Options for {@linkcode createTokenVerifier}: keys, allowed algorithms and claim checks. */
 export interface JwtOptions {
@@ -125,7 +129,12 @@ const COMPACT_JWS_REGEXP = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const CONTROL_CHARACTER_REGEXP = /[\u0000-\u001f\u007f-\u009f]/;
 /** JWK members that only private keys have. */
 const PRIVATE_JWK_MEMBERS: readonly string[] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "[::1]"]);
+/** The ES algorithm of each EC curve (RFC 7518 §3.4). */
+const EC_CURVE_ALGORITHMS: ReadonlyMap<string, string> = new Map([
+  ["P-256", "ES256"],
+  ["P-384", "ES384"],
+  ["P-521", "ES512"],
+]);
 
 /** A key lookup refused: no key for this algorithm or `kid`. */
 class NoKeyError extends Error {
@@ -423,9 +432,7 @@ function createPublicKeyResolver(
   options: JwtOptions,
   algorithms: readonly string[],
 ): KeyResolver | null {
-  const keys: JWK[] = [];
-  if (options.publicKeyPem !== undefined) keys.push(pemToJwk(options.publicKeyPem));
-  if (options.jwk !== undefined) keys.push(checkPublicJwk(options.jwk, "jwk"));
+  const keys = readSingleKeys(options, "jwk");
   let remote: KeyResolver | null = null;
   if (options.jwks instanceof URL) {
     const url = parseJwksUrl(options.jwks.href);
@@ -460,6 +467,14 @@ function createPublicKeyResolver(
       return await remote(header, token);
     }
   };
+}
+
+/** The PEM and single JWK keys of `options`, checked; `jwkField` names the JWK in errors. */
+function readSingleKeys(options: JwtOptions, jwkField: string): JWK[] {
+  const keys: JWK[] = [];
+  if (options.publicKeyPem !== undefined) keys.push(pemToJwk(options.publicKeyPem));
+  if (options.jwk !== undefined) keys.push(checkPublicJwk(options.jwk, jwkField));
+  return keys;
 }
 
 /** Converts an SPKI (or PKCS#1) public key PEM to a JWK. */
@@ -506,9 +521,7 @@ function checkPublicJwk(key: unknown, field: string): JWK {
 function keyFitsAlgorithm(key: JWK, algorithm: string): boolean {
   if (key.alg !== undefined && key.alg !== algorithm) return false;
   if (key.kty === "RSA") return /^(?:RS|PS)\d{3}$/.test(algorithm);
-  if (key.kty === "EC") {
-    return { "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" }[key.crv ?? ""] === algorithm;
-  }
+  if (key.kty === "EC") return EC_CURVE_ALGORITHMS.get(key.crv ?? "") === algorithm;
   if (key.kty === "OKP") {
     return key.crv === "Ed25519" && (algorithm === "EdDSA" || algorithm === "Ed25519");
   }
@@ -519,13 +532,10 @@ function keyFitsAlgorithm(key: JWK, algorithm: string): boolean {
 function deriveAlgorithms(options: JwtOptions): string[] {
   const algorithms: string[] = [];
   if (options.secret !== undefined) algorithms.push("HS256");
-  const keys: JWK[] = [];
-  if (options.publicKeyPem !== undefined) keys.push(pemToJwk(options.publicKeyPem));
-  if (options.jwk !== undefined) keys.push(checkPublicJwk(options.jwk, "publicKey"));
-  for (const key of keys) {
+  for (const key of readSingleKeys(options, "publicKey")) {
     if (key.kty === "RSA") algorithms.push("RS256");
     if (key.kty === "EC") {
-      const algorithm = { "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" }[key.crv ?? ""];
+      const algorithm = EC_CURVE_ALGORITHMS.get(key.crv ?? "");
       if (algorithm !== undefined) algorithms.push(algorithm);
     }
     if (key.kty === "OKP") algorithms.push("EdDSA");
@@ -545,7 +555,8 @@ function deriveAlgorithms(options: JwtOptions): string[] {
 
 /**
  * SECURITY: key sets are fetched over https only; plain http is allowed for
- * loopback addresses (tests and a local IdP), where nobody can sit in between.
+ * loopback addresses (tests and a local IdP), where nobody can sit in between,
+ * by the same rule as the settings schema.
  */
 function parseJwksUrl(text: string): URL {
   let url: URL;
@@ -557,11 +568,11 @@ function parseJwksUrl(text: string): URL {
     });
   }
   if (url.protocol === "https:") return url;
-  if (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname)) return url;
+  if (isLoopbackHttpUrl(url.href)) return url;
   throw new ConfigError(
     `Invalid "auth.jwt.jwks": ${
       formatValue(text)
-    } is not an https:// URL (http:// is allowed only for 127.0.0.1 and localhost)`,
+    } is not an https:// URL (http:// is allowed only for loopback hosts such as 127.0.0.1 and localhost)`,
   );
 }
 

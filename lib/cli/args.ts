@@ -11,7 +11,8 @@
 
 import { parseArgs } from "node:util";
 import * as v from "valibot";
-import { CONFIG_EXIT_CODE, findClosestName, formatValue } from "../config/errors.ts";
+import { findClosestName, formatValue } from "../config/errors.ts";
+import { RESERVED_KEYS, setPath } from "../config/paths.ts";
 import {
   describeAllowed,
   describeSettings,
@@ -21,6 +22,8 @@ import {
   type SettingDoc,
   type SettingsInput,
 } from "../config/schema.ts";
+import { mergeRecord, parseBooleanWord } from "../config/values.ts";
+import { EXIT_CODE } from "./exit_codes.ts";
 
 /** Settings and the config file path given on the command line. */
 export interface CliValues {
@@ -147,11 +150,6 @@ export const CLI_OPTIONS: readonly CliOption[] = [
 /** Help topics besides the general one. */
 const HELP_TOPICS: readonly string[] = ["check", "user", "hash-password"];
 
-/** Header names that could reach an object prototype. */
-const RESERVED_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
-
-const TRUE_WORDS: ReadonlySet<string> = new Set(["true", "1", "yes", "on"]);
-const FALSE_WORDS: ReadonlySet<string> = new Set(["false", "0", "no", "off"]);
 const DIGITS_REGEXP = /^[0-9]+$/;
 
 const OPTIONS_BY_NAME: ReadonlyMap<string, CliOption> = new Map(
@@ -165,7 +163,7 @@ const OPTIONS_BY_NAME: ReadonlyMap<string, CliOption> = new Map(
 /** A command-line mistake; the message is the one line shown to the user. */
 export class CliError extends Error {
   /** Exit code the CLI should end with. */
-  readonly exitCode: number = CONFIG_EXIT_CODE;
+  readonly exitCode: number = EXIT_CODE.USAGE;
 
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { cause: options.cause });
@@ -303,15 +301,16 @@ function collectValues(tokens: readonly Token[]): CliValues {
     const option = OPTIONS_BY_NAME.get(token.name);
     if (option === undefined) throw unknownOption(token.rawName);
     const flag = `--${option.name}`;
+    const doc = option.setting === undefined ? undefined : docs.get(option.setting);
 
-    if (option.optionalValue !== undefined && option.setting !== undefined) {
-      settings[option.setting] = parseOptionalValue(flag, token.value, option.optionalValue);
+    if (option.optionalValue !== undefined && doc !== undefined) {
+      setPath(settings, doc.name, parseOptionalValue(flag, token.value, option.optionalValue, doc));
       continue;
     }
     if (option.type === "boolean") {
       const on = parseSwitch(flag, token.value);
       if (option.setting !== undefined) {
-        setNested(settings, option.setting, option.negate ? !on : on);
+        setPath(settings, option.setting, option.negate ? !on : on);
       }
       continue;
     }
@@ -326,33 +325,12 @@ function collectValues(tokens: readonly Token[]): CliValues {
       values.configPath = value;
     } else if (option.name === "header") {
       const [name, headerValue] = parseHeader(flag, value);
-      const headers = (settings.headers ??= {}) as Record<string, string>;
-      for (const existing of Object.keys(headers)) {
-        if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
-      }
-      headers[name] = headerValue;
-    } else if (option.setting !== undefined) {
-      const doc = docs.get(option.setting);
-      if (doc !== undefined) {
-        setNested(settings, option.setting, parseSettingValue(flag, value, doc));
-      }
+      settings.headers = mergeRecord(settings.headers, { [name]: headerValue });
+    } else if (doc !== undefined) {
+      setPath(settings, doc.name, parseSettingValue(flag, value, doc));
     }
   }
   return values;
-}
-
-/** Sets a dotted setting (`rateLimit.requestsPerSecond`) as nested objects. */
-function setNested(settings: Record<string, unknown>, name: string, value: unknown): void {
-  const parts = name.split(".");
-  let node = settings;
-  for (const part of parts.slice(0, -1)) {
-    const child = node[part];
-    node = (node[part] = child !== null && typeof child === "object" ? child : {}) as Record<
-      string,
-      unknown
-    >;
-  }
-  node[parts[parts.length - 1]] = value;
 }
 
 function unknownOption(rawName: string): CliError {
@@ -373,9 +351,8 @@ function unknownOption(rawName: string): CliError {
 /** A switch is on when given; `--listing=false` style values are accepted too. */
 function parseSwitch(flag: string, value: string | undefined): boolean {
   if (value === undefined) return true;
-  const word = value.toLowerCase();
-  if (TRUE_WORDS.has(word)) return true;
-  if (FALSE_WORDS.has(word)) return false;
+  const on = parseBooleanWord(value);
+  if (on !== undefined) return on;
   throw new CliError(
     `Cannot parse "${flag}": ${
       formatValue(value)
@@ -384,45 +361,39 @@ function parseSwitch(flag: string, value: string | undefined): boolean {
 }
 
 /** `--spa` → the default, `--spa=false` → `""`, `--spa=FILE` → FILE (checked by the schema). */
-function parseOptionalValue(flag: string, value: string | undefined, fallback: string): string {
+function parseOptionalValue(
+  flag: string,
+  value: string | undefined,
+  fallback: string,
+  doc: SettingDoc,
+): string {
   if (value === undefined) return fallback;
-  const word = value.toLowerCase();
-  if (TRUE_WORDS.has(word)) return fallback;
-  if (FALSE_WORDS.has(word)) return "";
-  const doc = describeSettings().find((item) =>
-    item.name === OPTIONS_BY_NAME.get(flag.slice(2))?.setting
-  );
-  const schema = doc === undefined ? undefined : findSettingSchema(doc.name);
-  if (value === "" || (schema !== undefined && !v.is(schema, value))) {
-    throw new CliError(
-      `Cannot parse "${flag}": ${formatValue(value)} is not ${doc?.allowed ?? "a file name"}`,
-    );
+  const on = parseBooleanWord(value);
+  if (on !== undefined) return on ? fallback : "";
+  if (value === "" || !fitsSetting(doc, value)) {
+    throw new CliError(`Cannot parse "${flag}": ${formatValue(value)} is not ${doc.allowed}`);
   }
   return value;
 }
 
+/** Reads a flag's text as its setting's type (numbers from digits only) and checks it. */
 function parseSettingValue(flag: string, text: string, doc: SettingDoc): unknown {
-  let value: unknown = text;
-  if (doc.kind === "number") {
-    const range = doc.min !== undefined && doc.max !== undefined
-      ? `a number between ${doc.min} and ${doc.max}`
-      : doc.allowed;
-    // Digits only: Number() would accept " 80", "1e3", "0x50" and "".
-    if (!DIGITS_REGEXP.test(text)) {
-      throw new CliError(`Cannot parse "${flag}": ${formatValue(text)} is not ${range}`);
-    }
-    value = Number(text);
-    const schema = findSettingSchema(doc.name);
-    if (schema !== undefined && !v.is(schema, value)) {
-      throw new CliError(`Cannot parse "${flag}": ${formatValue(text)} is not ${range}`);
-    }
-    return value;
-  }
-  const schema = findSettingSchema(doc.name);
-  if (schema !== undefined && !v.is(schema, value)) {
-    throw new CliError(`Cannot parse "${flag}": ${formatValue(text)} is not ${doc.allowed}`);
+  const isNumber = doc.kind === "number";
+  const allowed = isNumber && doc.min !== undefined && doc.max !== undefined
+    ? `a number between ${doc.min} and ${doc.max}`
+    : doc.allowed;
+  // Digits only: Number() would accept " 80", "1e3", "0x50" and "".
+  const value = !isNumber ? text : DIGITS_REGEXP.test(text) ? Number(text) : undefined;
+  if (value === undefined || !fitsSetting(doc, value)) {
+    throw new CliError(`Cannot parse "${flag}": ${formatValue(text)} is not ${allowed}`);
   }
   return value;
+}
+
+/** Whether the setting's schema accepts `value`. */
+function fitsSetting(doc: SettingDoc, value: unknown): boolean {
+  const schema = findSettingSchema(doc.name);
+  return schema === undefined || v.is(schema, value);
 }
 
 /** Splits `Name: value`; the name must be a token, the value free of CR/LF/NUL. */
@@ -440,7 +411,7 @@ function parseHeader(flag: string, text: string): [string, string] {
       } is not a header name (letters, digits and !#$%&'*+-.^_\`|~, then ": value")`,
     );
   }
-  if (RESERVED_NAMES.has(name)) {
+  if (RESERVED_KEYS.has(name)) {
     throw new CliError(`Cannot parse "${flag}": ${formatValue(name)} is a reserved name`);
   }
   if (!HEADER_VALUE_REGEXP.test(value)) {

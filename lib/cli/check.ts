@@ -7,13 +7,12 @@
 
 import { basename } from "node:path";
 import type { LoadedSettings, SettingSource } from "../config/load.ts";
+import { getPath } from "../config/paths.ts";
 import { describeSettings, isSecretName, type SettingDoc } from "../config/schema.ts";
+import { EXIT_CODE } from "./exit_codes.ts";
 
 /** Stands in for a value that must not be printed. */
 export const REDACTED = "<redacted>";
-
-/** Exit code of `berth check` for valid settings; warnings do not fail it. */
-const CHECK_OK_EXIT_CODE = 0;
 
 /**
  * Renders `key = value  (source)` lines for every setting, then one
@@ -22,7 +21,7 @@ const CHECK_OK_EXIT_CODE = 0;
 export function renderCheckReport(loaded: LoadedSettings): string {
   const docs = describeSettings();
   const rows = docs.map((doc) => {
-    const value = formatSetting(doc, readSetting(loaded.settings, doc.name));
+    const value = formatSetting(doc, getPath(loaded.settings, doc.name));
     return [doc.name, value, describeSource(loaded, doc)] as const;
   });
   const nameWidth = Math.max(...rows.map(([name]) => name.length));
@@ -49,18 +48,9 @@ export function renderCheckReport(loaded: LoadedSettings): string {
   return lines.join("\n");
 }
 
-/** The exit code for `berth check` once the settings loaded: always success. */
+/** The exit code for `berth check` once the settings loaded: always success (warnings do not fail it). */
 export function checkExitCode(_loaded: LoadedSettings): number {
-  return CHECK_OK_EXIT_CODE;
-}
-
-function readSetting(settings: unknown, name: string): unknown {
-  let node = settings;
-  for (const part of name.split(".")) {
-    if (node === null || typeof node !== "object" || !Object.hasOwn(node, part)) return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
+  return EXIT_CODE.OK;
 }
 
 function formatSetting(doc: SettingDoc, value: unknown): string {

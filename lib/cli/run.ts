@@ -16,10 +16,15 @@ import {
   type WorkerPool,
 } from "./worker_pool.ts";
 import { ConfigError } from "../config/errors.ts";
-import { CONFIG_ENV_NAME, type LoadedSettings, loadSettings } from "../config/load.ts";
+import {
+  CONFIG_ENV_NAME,
+  type LoadedSettings,
+  loadSettings,
+  SETTINGS_ENV_NAMES,
+} from "../config/load.ts";
 import { denoFileSystem } from "../fs/deno_fs.ts";
 import { realRoot } from "../fs/resolve_path.ts";
-import { LOG_CATEGORY, setupLogging, shutdownLogging } from "../log/setup.ts";
+import { LOG_CATEGORY, setupLoggingFromSettings, shutdownLogging } from "../log/setup.ts";
 import { writeAuditEvent } from "../log/audit.ts";
 import { announceAuth, listAuthAccess, loadAuth } from "../auth/load_auth.ts";
 import {
@@ -48,7 +53,6 @@ import {
 import { type RulesWatcher, watchSiteRules } from "../rules/watch_rules.ts";
 import { BERTH_VERSION, detectBuildMode, isStandalone } from "../version.ts";
 import { createEmbeddedFileSystem, type EmbeddedSite, resolveEmbeddedPaths } from "../embedded.ts";
-import { describeSettings } from "../config/schema.ts";
 import { CliError, type CliValues, parseCli } from "./args.ts";
 import { renderCheckReport } from "./check.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
@@ -140,12 +144,6 @@ async function loadFromCli(values: CliValues, embedded?: EmbeddedSite): Promise<
 const COMPILED_PERMISSIONS_HINT =
   " (this compiled berth's permissions were fixed when it was built: run main.ts with deno run and that flag instead)";
 
-/** Every variable settings are read from, for scoped env access (`--allow-env=BERTH_*`). */
-const SETTINGS_ENV_NAMES: readonly string[] = [
-  CONFIG_ENV_NAME,
-  ...describeSettings().flatMap((doc) => doc.env === null ? [] : [doc.env]),
-];
-
 function withoutConfigVariable(env: Record<string, string>): Record<string, string> {
   const { [CONFIG_ENV_NAME]: _ignored, ...rest } = env;
   return rest;
@@ -212,11 +210,7 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
 
   // Keys and users load before logging starts, so a mistake is one line on stderr.
   const auth = await loadAuth(settings);
-  await setupLogging({
-    format: settings.logFormat,
-    quiet: settings.quiet,
-    audit: { path: settings.auditLog },
-  });
+  await setupLoggingFromSettings(settings);
   const logger = getLogger([...LOG_CATEGORY]);
   // The audit log records a shutdown only for a server that started.
   let announced = false;

@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { ConfigError, formatValue } from "../config/errors.ts";
-import { loadSettings } from "../config/load.ts";
+import { loadSettings, SETTINGS_ENV_NAMES } from "../config/load.ts";
 import { hashPassword, MAX_PASSWORD_BYTES } from "../auth/passwords.ts";
 import { generateTotpSecret, totpUri } from "../auth/totp.ts";
 import {
@@ -19,7 +19,7 @@ import {
   type UserRecord,
   writeUsersFile,
 } from "../auth/users.ts";
-import { canReadEnv } from "../permissions.ts";
+import { readGrantedEnv } from "../permissions.ts";
 import { CliError } from "./args.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
 import { renderHelp } from "./help.ts";
@@ -302,11 +302,10 @@ async function chooseUsersFile(files: UsersFileChoice, cwd = Deno.cwd()): Promis
   if (files.usersPath !== undefined) return resolve(cwd, files.usersPath);
   const loaded = await loadSettings({
     configPath: files.configPath,
-    env: await canReadEnv() ? Deno.env.toObject() : undefined,
+    env: await readGrantedEnv(SETTINGS_ENV_NAMES),
     cwd,
   });
-  const fromConfig = (loaded.settings as { auth?: { users?: string } }).auth?.users;
-  return fromConfig ?? resolve(cwd, DEFAULT_USERS_FILE);
+  return loaded.settings.auth.users ?? resolve(cwd, DEFAULT_USERS_FILE);
 }
 
 async function readUsersFileOrEmpty(path: string): Promise<UserRecord[]> {

@@ -10,7 +10,7 @@
 
 import { createApp, createAppCache } from "../app.ts";
 import { denoFileSystem } from "../fs/deno_fs.ts";
-import { setupLogging, shutdownLogging } from "../log/setup.ts";
+import { setupLoggingFromSettings, shutdownLogging } from "../log/setup.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import type { CacheWatch } from "../serve/file_cache.ts";
 import type { WorkerReply, WorkerStartMessage } from "./worker_pool.ts";
@@ -26,11 +26,7 @@ function reply(message: WorkerReply): void {
 async function start(message: WorkerStartMessage): Promise<void> {
   const { settings, root } = message;
   try {
-    await setupLogging({
-      format: settings.logFormat,
-      quiet: settings.quiet,
-      audit: { path: settings.auditLog },
-    });
+    await setupLoggingFromSettings(settings);
     const cache = createAppCache({ settings, fs: denoFileSystem });
     const handler = await createApp({
       settings,

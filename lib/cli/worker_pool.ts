@@ -37,14 +37,10 @@ export interface WorkerPoolOptions {
   port: number;
   /** TLS material, when serving TLS. */
   tls?: { cert: string; key: string };
-  /** How long to wait for every worker to listen, in ms. */
-  startTimeoutMs?: number;
 }
 
 /** The running extra isolates. */
 export interface WorkerPool {
-  /** Number of extra isolates. */
-  readonly size: number;
   /** Asks every worker to stop gracefully within `timeoutMs`, then terminates them. */
   stop(timeoutMs: number): Promise<void>;
 }
@@ -82,7 +78,8 @@ export async function checkWorkerSupport(): Promise<string | null> {
 }
 
 const WORKER_URL = new URL("./worker_entry.ts", import.meta.url);
-const DEFAULT_START_TIMEOUT_MS = 15_000;
+/** How long to wait for every worker to listen, in ms. */
+const START_TIMEOUT_MS = 15_000;
 
 /**
  * Starts `options.count` workers on `options.port` and resolves once all of
@@ -97,19 +94,17 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     port: options.port,
     tls: options.tls,
   };
-  const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   try {
     await Promise.all(Array.from({ length: options.count }, () => {
       const worker = new Worker(WORKER_URL, { type: "module" });
       workers.push(worker);
-      return waitForReply(worker, "ready", timeoutMs, () => worker.postMessage(start));
+      return waitForReply(worker, "ready", START_TIMEOUT_MS, () => worker.postMessage(start));
     }));
   } catch (error) {
     for (const worker of workers) worker.terminate();
     throw error;
   }
   return {
-    size: workers.length,
     async stop(stopTimeoutMs: number) {
       await Promise.all(workers.map((worker) =>
         waitForReply(

@@ -5,8 +5,7 @@
  * quotes user input.
  */
 
-/** Process exit code for invalid arguments or configuration. */
-export const CONFIG_EXIT_CODE = 2;
+import { EXIT_CODE } from "../cli/exit_codes.ts";
 
 /** Longest quoted value in an error message before it is cut with "…". */
 const MAX_QUOTED_LENGTH = 60;
@@ -17,7 +16,7 @@ const MAX_QUOTED_LENGTH = 60;
  */
 export class ConfigError extends Error {
   /** Exit code the CLI should end with. */
-  readonly exitCode: number = CONFIG_EXIT_CODE;
+  readonly exitCode: number = EXIT_CODE.USAGE;
 
   /** Creates the error; `message` is shown to the user as is. */
   constructor(message: string, options: { cause?: unknown } = {}) {

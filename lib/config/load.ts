@@ -14,19 +14,23 @@ import { dirname, resolve } from "node:path";
 import * as v from "valibot";
 import { ConfigError, findClosestName, formatValue } from "./errors.ts";
 import { parseJsonc } from "./jsonc.ts";
+import { formatPath, getPath, RESERVED_KEYS, setPath } from "./paths.ts";
 import {
   type AnySchema,
   childSchema,
   describeAllowed,
   describeSettings,
   ENV_PREFIX,
+  findArrayForObject,
   type SettingDoc,
   type Settings,
   SETTINGS_OBJECT_SCHEMA,
   SETTINGS_SCHEMA,
   type SettingsInput,
+  unwrap,
   URL_VALUE_REGEXP,
 } from "./schema.ts";
+import { mergeRecord, parseBooleanWord } from "./values.ts";
 
 /** File names looked for in the working directory, in order. */
 export const CONFIG_FILE_NAMES: readonly string[] = ["berth.json", "berth.jsonc"];
@@ -71,14 +75,15 @@ type Origin =
   | { source: "env"; raw: ReadonlyMap<string, string> }
   | { source: "cli" };
 
-/** Keys that could reach an object prototype; rejected in every source. */
-const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
-
 /** Every setting, computed once: the schema does not change at runtime. */
 const SETTING_DOCS: readonly SettingDoc[] = describeSettings();
 
-const TRUE_WORDS: ReadonlySet<string> = new Set(["true", "1", "yes", "on"]);
-const FALSE_WORDS: ReadonlySet<string> = new Set(["false", "0", "no", "off"]);
+/** Every variable settings are read from, for scoped env access (`--allow-env=BERTH_*`). */
+export const SETTINGS_ENV_NAMES: readonly string[] = [
+  CONFIG_ENV_NAME,
+  ...SETTING_DOCS.flatMap((doc) => doc.env === null ? [] : [doc.env]),
+];
+
 const INTEGER_REGEXP = /^[+-]?[0-9]+$/;
 
 const LOOPBACK_HOST_REGEXP =
@@ -91,13 +96,10 @@ const WILDCARD_HOSTS: ReadonlySet<string> = new Set(["0.0.0.0", "::", "0:0:0:0:0
  * @throws {ConfigError} naming the source, field, value and what is allowed.
  */
 export async function loadSettings(options: LoadSettingsOptions): Promise<LoadedSettings> {
-  const docs = SETTING_DOCS;
   const warnings: string[] = [];
   const cwd = options.cwd;
 
-  const envLayer = options.env === undefined
-    ? undefined
-    : readEnvSettings(options.env, { docs, warnings });
+  const envLayer = options.env === undefined ? undefined : readEnvSettings(options.env, warnings);
   const file = await findConfigFile(options, {
     envConfigPath: envLayer?.configPath,
     warnings,
@@ -113,28 +115,28 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Loaded
       );
     }
     const values = validateLayer(raw as Record<string, unknown>, origin);
-    resolvePaths(values, { docs, baseDir: dirname(file.path) });
+    resolvePaths(values, dirname(file.path));
     layers.push({ source: "file", values });
   }
   if (envLayer !== undefined) {
     const values = validateLayer(envLayer.values, { source: "env", raw: envLayer.raw });
-    resolvePaths(values, { docs, baseDir: cwd });
+    resolvePaths(values, cwd);
     layers.push({ source: "env", values });
   }
   if (options.cli !== undefined) {
     const values = validateLayer(options.cli as Record<string, unknown>, { source: "cli" });
-    resolvePaths(values, { docs, baseDir: cwd });
+    resolvePaths(values, cwd);
     layers.push({ source: "cli", values });
   }
 
-  const { merged, sources } = mergeLayers(layers, docs);
+  const { merged, sources } = mergeLayers(layers);
   const result = v.safeParse(SETTINGS_SCHEMA, merged);
   if (!result.success) {
     throw new ConfigError(formatRuleIssue(result.issues[0], { sources, file }));
   }
   const settings = result.output;
   // Defaults such as root "." are relative to the working directory.
-  resolvePaths(settings as Record<string, unknown>, { docs, baseDir: cwd });
+  resolvePaths(settings as Record<string, unknown>, cwd);
 
   warnings.push(...collectWarnings(settings));
   return { settings, sources, configFile: file?.path ?? null, warnings };
@@ -218,14 +220,11 @@ interface EnvLayer {
   configPath?: string;
 }
 
-function readEnvSettings(
-  env: Readonly<Record<string, string>>,
-  options: { docs: readonly SettingDoc[]; warnings: string[] },
-): EnvLayer {
+function readEnvSettings(env: Readonly<Record<string, string>>, warnings: string[]): EnvLayer {
   const values: Record<string, unknown> = {};
   const raw = new Map<string, string>();
   const known = new Set<string>([CONFIG_ENV_NAME]);
-  for (const doc of options.docs) {
+  for (const doc of SETTING_DOCS) {
     if (doc.env === null) continue;
     known.add(doc.env);
     const text = env[doc.env];
@@ -237,7 +236,7 @@ function readEnvSettings(
   for (const name of Object.keys(env)) {
     if (!name.startsWith(ENV_PREFIX) || known.has(name)) continue;
     const guess = findClosestName(name, known);
-    options.warnings.push(
+    warnings.push(
       `Ignoring unknown environment variable "${name}"${
         guess === undefined ? "" : ` (did you mean "${guess}"?)`
       }`,
@@ -255,9 +254,8 @@ function parseEnvValue(text: string, doc: SettingDoc): unknown {
   };
   switch (doc.kind) {
     case "boolean": {
-      const word = text.trim().toLowerCase();
-      if (TRUE_WORDS.has(word)) return true;
-      if (FALSE_WORDS.has(word)) return false;
+      const on = parseBooleanWord(text.trim());
+      if (on !== undefined) return on;
       throw new ConfigError(
         `Invalid environment variable "${doc.env}": ${
           formatValue(text)
@@ -383,7 +381,7 @@ function validateLayer(values: Record<string, unknown>, origin: Origin): Record<
       }: "${key}" is a reserved name, not allowed as a key`,
     );
   }
-  const misplaced = findArrayForObject(values, SETTINGS_OBJECT_SCHEMA as AnySchema, []);
+  const misplaced = findArrayForObject(values, SETTINGS_OBJECT_SCHEMA);
   if (misplaced !== undefined) {
     const { path, value, schema } = misplaced;
     throw new ConfigError(
@@ -413,35 +411,6 @@ function findReservedKey(value: unknown, path: string[]): string[] | undefined {
   return undefined;
 }
 
-/**
- * Finds an array where the schema wants an object. valibot's object and
- * record schemas accept arrays (they are objects), which would turn
- * `"headers": []` into `{}` without a word.
- */
-function findArrayForObject(
-  value: unknown,
-  schema: AnySchema,
-  path: string[],
-): { path: string[]; value: unknown; schema: AnySchema } | undefined {
-  if (value === null || typeof value !== "object") return undefined;
-  let node = schema;
-  while (node.type === "optional" && node.wrapped !== undefined) node = node.wrapped;
-  if (node.type !== "strict_object" && node.type !== "object" && node.type !== "record") {
-    return undefined;
-  }
-  if (Array.isArray(value)) return { path, value, schema };
-  if (node.entries === undefined) return undefined;
-  for (const [key, child] of Object.entries(node.entries)) {
-    if (!Object.hasOwn(value, key)) continue;
-    const found = findArrayForObject((value as Record<string, unknown>)[key], child, [
-      ...path,
-      key,
-    ]);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
 function stripUndefined(values: Record<string, unknown>): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
@@ -463,7 +432,7 @@ function formatFieldIssue(issue: v.BaseIssue<unknown>, origin: Origin): string {
     const parentKeys = keys.slice(0, -1);
     let parent: AnySchema | undefined = SETTINGS_OBJECT_SCHEMA as AnySchema;
     for (const key of parentKeys) parent = parent && childSchema(parent, key);
-    const allowedKeys = Object.keys(unwrapEntries(parent));
+    const allowedKeys = Object.keys((parent && unwrap(parent).entries) ?? {});
     const name = formatPath(keys);
     const guess = findClosestName(String(last.key), allowedKeys);
     const hint = guess !== undefined
@@ -546,32 +515,14 @@ function findSettingName(
   return undefined;
 }
 
-/** `["index", 1]` → `index[1]`; `["limits", "maxUrlLength"]` → `limits.maxUrlLength`. */
-function formatPath(keys: readonly (string | number)[]): string {
-  let text = "";
-  for (const key of keys) {
-    text += typeof key === "number" ? `[${key}]` : text === "" ? key : `.${key}`;
-  }
-  return text;
-}
-
-function unwrapEntries(schema: AnySchema | undefined): Readonly<Record<string, AnySchema>> {
-  let node = schema;
-  while (node?.type === "optional" && node.wrapped !== undefined) node = node.wrapped;
-  return node?.entries ?? {};
-}
-
 /** Makes the path settings of one layer absolute, relative to `baseDir`. */
-function resolvePaths(
-  values: Record<string, unknown>,
-  options: { docs: readonly SettingDoc[]; baseDir: string },
-): void {
-  for (const doc of options.docs) {
+function resolvePaths(values: Record<string, unknown>, baseDir: string): void {
+  for (const doc of SETTING_DOCS) {
     if (!doc.path) continue;
     const value = getPath(values, doc.name);
     if (doc.url && typeof value === "string" && URL_VALUE_REGEXP.test(value)) continue;
     if (typeof value === "string" && value !== "") {
-      setPath(values, doc.name, resolve(options.baseDir, value));
+      setPath(values, doc.name, resolve(baseDir, value));
     }
   }
 }
@@ -579,13 +530,12 @@ function resolvePaths(
 /** Merges layers (lowest precedence first) setting by setting. */
 function mergeLayers(
   layers: readonly { source: SettingSource; values: Record<string, unknown> }[],
-  docs: readonly SettingDoc[],
 ): { merged: Record<string, unknown>; sources: Record<string, SettingSource> } {
   const merged: Record<string, unknown> = {};
   const sources: Record<string, SettingSource> = {};
-  for (const doc of docs) sources[doc.name] = "default";
+  for (const doc of SETTING_DOCS) sources[doc.name] = "default";
   for (const layer of layers) {
-    for (const doc of docs) {
+    for (const doc of SETTING_DOCS) {
       const value = getPath(layer.values, doc.name);
       if (value === undefined) continue;
       sources[doc.name] = layer.source;
@@ -597,41 +547,4 @@ function mergeLayers(
     }
   }
   return { merged, sources };
-}
-
-/** Merges header-like records; a later name replaces an earlier one in any case. */
-function mergeRecord(base: unknown, next: unknown): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  const add = (record: unknown) => {
-    if (record === null || typeof record !== "object") return;
-    for (const [key, value] of Object.entries(record)) {
-      for (const existing of Object.keys(result)) {
-        if (existing.toLowerCase() === key.toLowerCase()) delete result[existing];
-      }
-      result[key] = value;
-    }
-  };
-  add(base);
-  add(next);
-  return result;
-}
-
-function getPath(values: Record<string, unknown>, name: string): unknown {
-  let node: unknown = values;
-  for (const part of name.split(".")) {
-    if (node === null || typeof node !== "object" || !Object.hasOwn(node, part)) return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
-}
-
-function setPath(values: Record<string, unknown>, name: string, value: unknown): void {
-  const parts = name.split(".");
-  let node = values;
-  for (const part of parts.slice(0, -1)) {
-    const next = node[part];
-    if (next === null || typeof next !== "object") node[part] = {};
-    node = node[part] as Record<string, unknown>;
-  }
-  node[parts[parts.length - 1]] = value;
 }

@@ -55,6 +55,12 @@ export interface SettingMeta {
 }
 
 const NON_EMPTY_STRING = v.pipe(v.string(), v.nonEmpty());
+/** A header name, as a record key. */
+const HEADER_NAME = v.pipe(
+  v.string(),
+  v.regex(HEADER_NAME_REGEXP),
+  v.metadata({ allowed: "a header name (letters, digits and !#$%&'*+-.^_`|~)" }),
+);
 const HEADER_VALUE = v.pipe(
   v.string(),
   v.regex(HEADER_VALUE_REGEXP),
@@ -64,6 +70,10 @@ const HEADER_VALUE = v.pipe(
   }),
 );
 
+/** A Cache-Control value: a header value that is not empty. */
+const CACHE_CONTROL_VALUE = v.pipe(NON_EMPTY_STRING, v.regex(HEADER_VALUE_REGEXP));
+
+/** An integer from `min` to `max`, both included. */
 function integerBetween(min: number, max: number) {
   return v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 }
@@ -86,13 +96,19 @@ export const JWT_ALGORITHMS = [
 ] as const;
 /** An environment variable name. */
 const ENV_VAR_NAME_REGEXP = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** A cookie name (RFC 6265 §4.1.1: a token). */
-const COOKIE_NAME_REGEXP = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A URL (rather than a file path) given where either is allowed. */
 export const URL_VALUE_REGEXP = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 /** An http URL to a loopback host, allowed for JWKS besides https (tests, sidecars). */
 const LOOPBACK_HTTP_URL_REGEXP =
   /^http:\/\/(?:127(?:\.[0-9]{1,3}){3}|localhost|\[::1\])(?::[0-9]+)?\//i;
+
+/**
+ * Whether `url` is plain http to a loopback host (127.x.x.x, localhost or
+ * [::1]), which a JWKS may use besides https: nobody can sit in between.
+ */
+export function isLoopbackHttpUrl(url: string): boolean {
+  return LOOPBACK_HTTP_URL_REGEXP.test(url);
+}
 
 /** One access rule: a path pattern and who may read what it matches. */
 const ACCESS_RULE_SCHEMA = v.pipe(
@@ -147,7 +163,7 @@ const JWT_CONFIG_SCHEMA = v.strictObject({
         v.check(
           (value) =>
             !URL_VALUE_REGEXP.test(value) || value.startsWith("https://") ||
-            LOOPBACK_HTTP_URL_REGEXP.test(value),
+            isLoopbackHttpUrl(value),
         ),
       ),
     ),
@@ -172,7 +188,7 @@ const JWT_CONFIG_SCHEMA = v.strictObject({
     v.description("Claim holding the user's roles (a space-separated scope is also read)"),
   ),
   clockToleranceSeconds: v.pipe(
-    v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(600)), 30),
+    v.optional(integerBetween(0, 600), 30),
     v.description("Seconds of clock skew tolerated for exp and nbf"),
   ),
 });
@@ -224,14 +240,7 @@ const SETTINGS_ENTRIES = {
   ),
   headers: v.pipe(
     v.optional(
-      v.record(
-        v.pipe(
-          v.string(),
-          v.regex(HEADER_NAME_REGEXP),
-          v.metadata({ allowed: "a header name (letters, digits and !#$%&'*+-.^_`|~)" }),
-        ),
-        HEADER_VALUE,
-      ),
+      v.record(HEADER_NAME, HEADER_VALUE),
       {},
     ),
     v.description("Extra headers added to every response"),
@@ -259,15 +268,12 @@ const SETTINGS_ENTRIES = {
     v.optional(
       v.strictObject({
         default: v.pipe(
-          v.optional(v.pipe(NON_EMPTY_STRING, v.regex(HEADER_VALUE_REGEXP)), "no-cache"),
+          v.optional(CACHE_CONTROL_VALUE, "no-cache"),
           v.description("Cache-Control for files without a content hash in their name"),
           v.metadata({ allowed: "a non-empty header value" }),
         ),
         immutable: v.pipe(
-          v.optional(
-            v.pipe(NON_EMPTY_STRING, v.regex(HEADER_VALUE_REGEXP)),
-            "public, max-age=31536000, immutable",
-          ),
+          v.optional(CACHE_CONTROL_VALUE, "public, max-age=31536000, immutable"),
           v.description("Cache-Control for hashed asset names such as app.3f9a1c2b.js"),
           v.metadata({ allowed: "a non-empty header value" }),
         ),
@@ -425,14 +431,7 @@ const SETTINGS_ENTRIES = {
           v.regex(/^\/[^\0]*$/),
           v.metadata({ allowed: 'a path pattern starting with "/"' }),
         ),
-        v.record(
-          v.pipe(
-            v.string(),
-            v.regex(HEADER_NAME_REGEXP),
-            v.metadata({ allowed: "a header name (letters, digits and !#$%&'*+-.^_`|~)" }),
-          ),
-          v.nullable(HEADER_VALUE),
-        ),
+        v.record(HEADER_NAME, v.nullable(HEADER_VALUE)),
       ),
       {},
     ),
@@ -497,14 +496,15 @@ const SETTINGS_ENTRIES = {
         ),
         cookieName: v.pipe(
           v.optional(
-            v.pipe(v.string(), v.regex(COOKIE_NAME_REGEXP), v.maxLength(64)),
+            // A cookie name is a token too (RFC 6265 §4.1.1).
+            v.pipe(v.string(), v.regex(HEADER_NAME_REGEXP), v.maxLength(64)),
             "berth_session",
           ),
           v.description("Name of the HttpOnly session cookie set by the login endpoint"),
           v.metadata({ allowed: "a cookie name (letters, digits and !#$%&'*+-.^_`|~)" }),
         ),
         sessionTtlSeconds: v.pipe(
-          v.optional(v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(2_592_000)), 3600),
+          v.optional(integerBetween(60, 2_592_000), 3600),
           v.description("Lifetime of tokens issued by the login endpoint, in seconds"),
         ),
       }),
@@ -662,11 +662,7 @@ function listSettingDocs(): SettingDoc[] {
       docs.push(describeSetting(name, schema));
     }
   };
-  for (const [name, schema] of Object.entries(SETTINGS_ENTRIES)) {
-    const node = unwrap(schema as AnySchema);
-    if (node.type === "strict_object" && node.entries !== undefined) visit(name, node);
-    else docs.push(describeSetting(name, schema as AnySchema));
-  }
+  for (const [name, schema] of Object.entries(SETTINGS_ENTRIES)) visit(name, schema as AnySchema);
   return docs;
 }
 
@@ -697,6 +693,34 @@ export function childSchema(
   }
   if (node.type === "record") return options.recordKey ? node.key : node.value;
   if (node.type === "array") return node.item;
+  return undefined;
+}
+
+/**
+ * Finds an array where the schema wants an object. valibot's object and
+ * record schemas accept arrays (they are objects), which would turn
+ * `"headers": []` into `{}` without a word.
+ */
+export function findArrayForObject(
+  value: unknown,
+  schema: v.GenericSchema | AnySchema,
+  path: readonly string[] = [],
+): { path: string[]; value: unknown; schema: AnySchema } | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  const node = unwrap(schema as AnySchema);
+  if (node.type !== "strict_object" && node.type !== "object" && node.type !== "record") {
+    return undefined;
+  }
+  if (Array.isArray(value)) return { path: [...path], value, schema: schema as AnySchema };
+  if (node.entries === undefined) return undefined;
+  for (const [key, child] of Object.entries(node.entries)) {
+    if (!Object.hasOwn(value, key)) continue;
+    const found = findArrayForObject((value as Record<string, unknown>)[key], child, [
+      ...path,
+      key,
+    ]);
+    if (found !== undefined) return found;
+  }
   return undefined;
 }
 
@@ -847,7 +871,8 @@ function pickBounds(bounds: { min?: number; max?: number }): { min?: number; max
   return picked;
 }
 
-function unwrap(schema: AnySchema): AnySchema {
+/** The schema inside any `v.optional` wrappers. */
+export function unwrap(schema: AnySchema): AnySchema {
   let node = schema;
   while (node.type === "optional" && node.wrapped !== undefined) node = node.wrapped;
   return node;

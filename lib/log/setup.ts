@@ -13,6 +13,7 @@ import {
   type Sink,
   type TextFormatter,
 } from "@logtape/logtape";
+import type { Settings } from "../config/schema.ts";
 import { AUDIT_LOG_CATEGORY } from "./audit.ts";
 
 /** Output style of the log lines. */
@@ -80,6 +81,17 @@ export async function setupLogging(options: SetupLoggingOptions): Promise<LogFor
     ],
   });
   return format;
+}
+
+/** {@linkcode setupLogging} as the settings ask: `logFormat`, `quiet` and `auditLog`. */
+export async function setupLoggingFromSettings(
+  settings: Pick<Settings, "logFormat" | "quiet" | "auditLog">,
+): Promise<LogFormat> {
+  return await setupLogging({
+    format: settings.logFormat,
+    quiet: settings.quiet,
+    audit: { path: settings.auditLog },
+  });
 }
 
 /** Flushes pending log lines; call before the process exits. */

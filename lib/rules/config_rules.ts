@@ -8,7 +8,7 @@
 import * as v from "valibot";
 import { formatValue } from "../config/errors.ts";
 import { parseJsonc } from "../config/jsonc.ts";
-import { describeAllowed, findSettingSchema } from "../config/schema.ts";
+import { describeAllowed, findArrayForObject, SETTINGS_OBJECT_SCHEMA } from "../config/schema.ts";
 import { CONFIG_RULE_KEYS, type ConfigRules } from "./site_rules.ts";
 
 /**
@@ -27,17 +27,18 @@ export function readConfigRules(text: string, display: string): ConfigRules {
   };
 }
 
-function readKey(values: Record<string, unknown>, key: string, display: string): unknown {
-  const schema = findSettingSchema(key);
-  if (schema === undefined) throw new Error(`Unknown setting "${key}"`);
+/** Validates one rule setting like startup does, arrays given for objects included. */
+function readKey(
+  values: Record<string, unknown>,
+  key: (typeof CONFIG_RULE_KEYS)[keyof typeof CONFIG_RULE_KEYS],
+  display: string,
+): unknown {
+  const schema = SETTINGS_OBJECT_SCHEMA.entries[key];
   const value = Object.hasOwn(values, key) ? values[key] : undefined;
-  if (Array.isArray(value) !== (key === CONFIG_RULE_KEYS.REDIRECTS) && value !== undefined) {
-    throw new Error(
-      `${display}: "${key}": ${formatValue(value)} is not ${describeAllowed(schema)}`,
-    );
-  }
-  const result = v.safeParse(schema, value);
-  if (!result.success) {
+  const result = findArrayForObject(value, schema) === undefined
+    ? v.safeParse(schema, value)
+    : undefined;
+  if (result?.success !== true) {
     throw new Error(
       `${display}: "${key}": ${formatValue(value)} is not ${describeAllowed(schema)}`,
     );

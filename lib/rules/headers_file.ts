@@ -7,6 +7,7 @@
  * tables. Absolute-URL patterns (`https://host/*`) are not supported.
  */
 
+import { RESERVED_KEYS } from "../config/paths.ts";
 import { HEADER_NAME_REGEXP } from "../config/schema.ts";
 import { compilePattern, type PathPattern } from "./pattern.ts";
 import type { ParseRulesResult, RuleProblem } from "./rule_error.ts";
@@ -33,8 +34,6 @@ export interface ParseHeadersOptions {
 
 /** A line that starts with a space or tab belongs to the block above it. */
 const INDENTED_REGEXP = /^[ \t]/;
-/** Header names that could reach an object prototype. */
-const RESERVED_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 /** Block being collected while parsing. */
 interface OpenBlock {
@@ -191,7 +190,7 @@ function checkHeaderValue(value: string): string | null {
 }
 
 function isHeaderName(name: string): boolean {
-  return HEADER_NAME_REGEXP.test(name) && !RESERVED_NAMES.has(name);
+  return HEADER_NAME_REGEXP.test(name) && !RESERVED_KEYS.has(name);
 }
 
 function closeBlock(block: OpenBlock, source: string): HeaderRule {

@@ -23,7 +23,9 @@ import {
   loadJwtOptions,
   type TokenVerification,
 } from "../../lib/auth/jwt.ts";
+import * as v from "valibot";
 import { ConfigError } from "../../lib/config/errors.ts";
+import { findSettingSchema } from "../../lib/config/schema.ts";
 
 const SECRET = crypto.getRandomValues(new Uint8Array(32));
 const NOW = () => Math.floor(Date.now() / 1000);
@@ -514,6 +516,23 @@ Deno.test("createTokenVerifier() allows http JWKS only on loopback", () => {
     /https/,
   );
   createTokenVerifier({ jwks: new URL("https://idp.example/jwks"), algorithms: ["RS256"] });
+});
+
+Deno.test("a plain-http loopback JWKS URL the settings accept is accepted when loaded too", async () => {
+  const schema = findSettingSchema("auth.jwt.jwks");
+  assert.ok(schema !== undefined);
+  for (
+    const url of [
+      "http://127.0.0.2:8080/jwks.json",
+      "http://localhost/jwks.json",
+      "http://[::1]:9000/jwks",
+    ]
+  ) {
+    assert.ok(v.is(schema, url), url);
+    const options = await loadJwtOptions({ jwks: url, algorithms: ["RS256"] });
+    assert.ok(options.jwks instanceof URL, url);
+    createTokenVerifier(options);
+  }
 });
 
 Deno.test("createTokenSigner() mints tokens the verifier accepts, with roles, iss, aud and exp", async () => {
