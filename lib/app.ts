@@ -43,10 +43,10 @@ import { securityHeaderEntries, securityHeaders } from "./middleware/security_he
 import { createPredecoration } from "./http/predecorated.ts";
 import { forbidsTransform } from "./serve/compression.ts";
 import { createFileCache, type FileCache } from "./serve/file_cache.ts";
-import { serveFiles } from "./serve/serve_file.ts";
+import { serveFiles, type ServeFilesOptions } from "./serve/serve_file.ts";
 import { createMetricsRegistry, type MetricsRegistry } from "./metrics/registry.ts";
 import { cleanUrls } from "./middleware/clean_urls.ts";
-import { internalEndpoints, type MetricsAccess } from "./middleware/internal.ts";
+import { HEALTH_PATH, internalEndpoints, type MetricsAccess } from "./middleware/internal.ts";
 import { recordMetrics } from "./middleware/metrics.ts";
 import { redirects } from "./middleware/redirects.ts";
 import { reservedPaths } from "./middleware/reserved_paths.ts";
@@ -141,7 +141,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     : null;
   const layers: Middleware[] = [];
   if (metrics !== null) layers.push(recordMetrics({ registry: metrics }));
-  layers.push(accessLog({ skipPaths: [settings.internalPrefix + "health"] }));
+  layers.push(accessLog({ skipPaths: [settings.internalPrefix + HEALTH_PATH] }));
   // Decorators (only add headers).
   if (Object.keys(settings.headers).length > 0) layers.push(customHeaders(settings.headers));
   layers.push(siteHeaders({ rules: siteRules }));
@@ -160,24 +160,31 @@ export async function createApp(options: AppOptions): Promise<Handler> {
   layers.push(limits(settings.limits));
   if (settings.rateLimit.requestsPerSecond > 0) layers.push(rateLimit(settings.rateLimit));
   const auth = options.auth !== undefined ? options.auth : await loadAuth(settings);
-  const authOptions = auth === null ? null : {
-    runtime: auth,
-    loginPath: `${settings.internalPrefix}login`,
-    exemptPrefix: settings.internalPrefix,
-    trustProxy: settings.trustProxy,
-  };
-  // The auth layers (and the TOTP/password code under them) load only when used.
-  const authLayers = authOptions === null
-    ? null
-    : await Promise.all([import("./middleware/login.ts"), import("./middleware/auth.ts")]);
-  if (authOptions !== null && authLayers !== null) {
-    const [{ login }, { authenticate }] = authLayers;
+  // With access rules: the guard after the routing layers, and filtered listings.
+  let guard: Middleware | null = null;
+  let canList: ServeFilesOptions["canList"];
+  if (auth !== null) {
+    const authOptions = {
+      runtime: auth,
+      loginPath: `${settings.internalPrefix}login`,
+      exemptPrefix: settings.internalPrefix,
+      trustProxy: settings.trustProxy,
+    };
+    // The auth layers (and the TOTP/password code under them) load only when used.
+    const [{ login }, { accessGuard, authenticate }] = await Promise.all([
+      import("./middleware/login.ts"),
+      import("./middleware/auth.ts"),
+    ]);
     layers.push(login({
-      runtime: authOptions.runtime,
+      runtime: auth,
       prefix: settings.internalPrefix,
       trustProxy: settings.trustProxy,
     }));
     layers.push(authenticate(authOptions));
+    if (auth.rules.length > 0) {
+      guard = accessGuard(authOptions);
+      canList = (segments, access) => canReadPath(auth.rules, segments, access);
+    }
   }
   layers.push(internalEndpoints({
     prefix: settings.internalPrefix,
@@ -192,6 +199,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     index: settings.index,
     listing: settings.listing,
     cleanUrls: settings.cleanUrls,
+    cache,
   });
   layers.push(redirects({ rules: siteRules, probe }));
   if (settings.cleanUrls || settings.trailingSlash !== "auto") {
@@ -204,9 +212,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
   }
   if (settings.spa !== "") layers.push(spaFallback({ file: settings.spa, probe }));
   layers.push(reservedPaths({ internalPrefix: settings.internalPrefix }));
-  if (authOptions !== null && authLayers !== null && auth!.rules.length > 0) {
-    layers.push(authLayers[1].accessGuard(authOptions));
-  }
+  if (guard !== null) layers.push(guard);
   return compose(
     layers,
     serveFiles({
@@ -217,9 +223,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
       index: settings.index,
       cacheControl: settings.cacheControl,
       notFoundPage: settings.notFoundPage === "" ? null : settings.notFoundPage,
-      canList: auth === null || auth.rules.length === 0
-        ? undefined
-        : (segments, access) => canReadPath(auth.rules, segments, access),
+      canList,
       cache,
       predecoration,
       compression: {

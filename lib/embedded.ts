@@ -8,7 +8,7 @@
  * staging directory, which is how it is tested without compiling.
  */
 
-import { join, relative, sep as SEP } from "node:path";
+import { join, sep as SEP } from "node:path";
 import type { FileInfo, FileSystem } from "./fs/types.ts";
 
 /** Version of the manifest format written by scripts/stage_site.ts. */
@@ -132,11 +132,12 @@ export function createEmbeddedFileSystem(
   options: EmbeddedFileSystemOptions,
 ): FileSystem {
   const facts = new Map(Object.entries(options.files));
+  const { root } = options;
+  const prefix = root.endsWith(SEP) ? root : root + SEP;
   const overlay = (path: string, info: FileInfo): FileInfo => {
-    if (!info.isFile) return info;
-    const rel = relative(options.root, path);
-    if (rel === "" || rel.startsWith("..")) return info;
-    const known = facts.get(rel.split(SEP).join("/"));
+    if (!info.isFile || !path.startsWith(prefix)) return info;
+    const rel = path.slice(prefix.length);
+    const known = facts.get(SEP === "/" ? rel : rel.replaceAll(SEP, "/"));
     if (known === undefined || known.size !== info.size) return info;
     return { ...info, mtimeMs: known.mtimeMs, ino: null, etag: known.etag };
   };

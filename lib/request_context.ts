@@ -33,7 +33,7 @@ export function createRequestContextFactory(
   options: RequestContextFactoryOptions,
 ): RequestContextFactory {
   const idPrefix = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
-  const trustProxy = options.trustProxy === true;
+  const proxy = { trustProxy: options.trustProxy === true };
   let requestCount = 0;
   return function createRequestContext(request, info) {
     const number = ++requestCount;
@@ -48,7 +48,7 @@ export function createRequestContextFactory(
       clientAddress: resolveClientAddress(
         peer !== undefined && "hostname" in peer ? peer.hostname : "",
         request.headers,
-        { trustProxy },
+        proxy,
       ),
       startTime: performance.now(),
       secure: options.secure,

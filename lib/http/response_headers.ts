@@ -1,8 +1,8 @@
 /**
  * @module
- * Adding headers to a response that may have immutable headers (Deno makes
- * `Response.redirect()` and fetched responses immutable): mutate in place when
- * allowed, otherwise copy once.
+ * Adding and removing headers of a response that may have immutable headers
+ * (Deno makes `Response.redirect()` and fetched responses immutable): mutate
+ * in place when allowed, otherwise copy once.
  */
 
 /** How to treat a header the response already has. */
@@ -12,34 +12,42 @@ export type HeaderMode = "override" | "keep";
 export interface ApplyHeadersOptions {
   /** `keep` leaves headers the response already set (default), `override` replaces them. */
   mode?: HeaderMode;
+  /** Header names to delete (none of them among `entries`). */
+  remove?: readonly string[];
 }
 
-/** Returns `response` with `entries` applied, copying it only if its headers are immutable. */
+/**
+ * Returns `response` with `entries` applied and `options.remove` deleted,
+ * copying it only if its headers are immutable.
+ */
 export function applyHeaders(
   response: Response,
   entries: readonly (readonly [string, string])[],
   options: ApplyHeadersOptions = {},
 ): Response {
-  if (entries.length === 0) return response;
+  const { mode = "keep", remove = [] } = options;
+  if (entries.length === 0 && remove.length === 0) return response;
   let target = response;
   try {
-    setAll(target.headers, entries, options.mode ?? "keep");
+    editAll(target.headers, entries, mode, remove);
   } catch {
     target = new Response(response.body, response);
-    setAll(target.headers, entries, options.mode ?? "keep");
+    editAll(target.headers, entries, mode, remove);
   }
   return target;
 }
 
-function setAll(
+function editAll(
   headers: Headers,
   entries: readonly (readonly [string, string])[],
   mode: HeaderMode,
+  remove: readonly string[],
 ): void {
   for (const [name, value] of entries) {
     if (mode === "keep" && headers.has(name)) continue;
     headers.set(name, value);
   }
+  for (const name of remove) headers.delete(name);
 }
 
 /** Appends `token` to a comma-separated header such as `Vary` unless already listed. */

@@ -222,12 +222,11 @@ export function login(options: LoginOptions): Middleware {
     return result.ok ? result.user.name : null;
   }
 
-  return async function answerLoginEndpoints(request, context, next) {
-    const path = context.url.pathname;
-    if (path !== loginPath && path !== logoutPath) return await next();
+  /** Answers the login or logout path; HttpErrors become JSON unless a browser asks for HTML. */
+  async function answerEndpoint(request: Request, context: RequestContext): Promise<Response> {
     if (!runtime.login) throw new HttpError(STATUS.NOT_FOUND, "Nothing is served at this path");
     try {
-      return path === loginPath
+      return context.url.pathname === loginPath
         ? await answerLogin(request, context)
         : await answerLogout(request, context);
     } catch (error) {
@@ -238,6 +237,13 @@ export function login(options: LoginOptions): Middleware {
         preferJson: true,
       });
     }
+  }
+
+  return function answerLoginEndpoints(request, context, next) {
+    const path = context.url.pathname;
+    // Most requests: two string comparisons and straight on, no extra async frame.
+    if (path !== loginPath && path !== logoutPath) return next();
+    return answerEndpoint(request, context);
   };
 }
 

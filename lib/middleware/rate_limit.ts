@@ -124,14 +124,19 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     maxEntries: options.maxClients,
     now: options.now,
   });
-  return async function limitRate(_request, context, next) {
+  return function limitRate(_request, context, next) {
     const result = buckets.take(rateLimitKey(context.clientAddress));
-    if (!result.ok) {
-      writeAuditEvent({ event: "rate-limited", scope: "request", address: context.clientAddress });
-      throw tooManyRequests(result.retryAfterSeconds, "Too many requests from this address");
-    }
-    return await next();
+    if (result.ok) return next();
+    return refuse(context.clientAddress, result.retryAfterSeconds);
   };
+}
+
+/** Audits a refused request; its 429 is a rejection, as from any other layer. */
+function refuse(address: string, retryAfterSeconds: number): Promise<never> {
+  writeAuditEvent({ event: "rate-limited", scope: "request", address });
+  return Promise.reject(
+    tooManyRequests(retryAfterSeconds, "Too many requests from this address"),
+  );
 }
 
 /** A 429 HttpError with `Retry-After` in whole seconds (RFC 9110 §10.2.3). */

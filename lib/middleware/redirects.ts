@@ -56,17 +56,13 @@ export function redirects(options: RedirectsOptions): Middleware {
   ): Promise<Response> {
     const { context, next } = call;
     const pathname = context.url.pathname;
-    const decoded = decodeRequestPath(pathname);
-    // A path the core will refuse (400) is never re-routed.
-    if (!decoded.ok) return await next();
-    let exists: boolean | undefined;
     for (const rule of rules) {
       const params = matchPattern(rule.from, pathname);
       if (params === null) continue;
-      if (!rule.force) {
-        exists ??= await options.probe.exists(decoded.segments);
-        if (exists) return await next();
-      }
+      const decoded = decodeRequestPath(pathname);
+      // A path the core will refuse (400) is never re-routed.
+      if (!decoded.ok) return await next();
+      if (!rule.force && await options.probe.exists(decoded.segments)) return await next();
       return await applyRule(rule, params, call);
     }
     return await next();

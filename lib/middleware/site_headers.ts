@@ -45,16 +45,6 @@ export function siteHeaders(options: SiteHeadersOptions): Middleware {
         remove.add(name);
       }
     }
-    if (set.size === 0 && remove.size === 0) return response;
-    let result = applyHeaders(response, [...set], { mode: "override" });
-    if (remove.size > 0) {
-      try {
-        for (const name of remove) result.headers.delete(name);
-      } catch {
-        result = new Response(result.body, result);
-        for (const name of remove) result.headers.delete(name);
-      }
-    }
-    return result;
+    return applyHeaders(response, [...set], { mode: "override", remove: [...remove] });
   }
 }

@@ -54,21 +54,28 @@ export function encodedEtag(etag: string, encoding: Encoding): string {
 /**
  * Picks the coding for `acceptEncoding` among `available` (a subset of
  * {@linkcode ENCODING_PREFERENCE}, in that order); null means identity.
- * Results are memoized per (available, header value), bounded.
+ * Results are memoized per set of available codings, then per header value,
+ * bounded. The set's key is `available.join(",")`; callers that negotiate
+ * the same set often pass it as `availableKey`, worked out once.
  */
 export function createEncodingChooser(): (
   acceptEncoding: string | null,
   available: readonly Encoding[],
+  availableKey?: string,
 ) => Encoding | null {
-  const memo = new Map<string, Encoding | null>();
-  return function pickEncoding(acceptEncoding, available) {
+  const memos = new Map<string, Map<string, Encoding | null>>();
+  return function pickEncoding(acceptEncoding, available, availableKey = available.join(",")) {
     if (acceptEncoding === null || available.length === 0) return null;
-    const key = available.join(",") + "|" + acceptEncoding;
-    const known = memo.get(key);
+    let memo = memos.get(availableKey);
+    if (memo === undefined) {
+      memo = new Map();
+      memos.set(availableKey, memo);
+    }
+    const known = memo.get(acceptEncoding);
     if (known !== undefined) return known;
     const chosen = chooseEncoding(acceptEncoding, available) as Encoding | null;
     if (memo.size >= MAX_MEMO_ENTRIES) memo.clear();
-    memo.set(key, chosen);
+    memo.set(acceptEncoding, chosen);
     return chosen;
   };
 }

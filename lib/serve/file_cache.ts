@@ -101,12 +101,19 @@ export interface FileCache {
    * Returns a promise only when the filesystem has no `statSync`.
    */
   get<T>(key: string): T | undefined | Promise<T | undefined>;
+  /**
+   * Answers like {@linkcode FileCache.get} without counting a hit or miss or
+   * reordering entries: for layers that ask ahead of the file core.
+   */
+  peek<T>(key: string): T | undefined | Promise<T | undefined>;
   /** Stores an entry unless it is too big or the cache is off; evicts least recently used ones. */
   set<T>(key: string, entry: CacheEntryInit<T>, epoch: number): void;
   /** Grows an entry's byte count (a compressed variant was added); false if it no longer fits. */
   grow(key: string, bytes: number): boolean;
   /** Whether `key` was remembered as "nothing here" and its directory is unchanged since. */
   isKnownMissing(key: string): boolean;
+  /** Answers like {@linkcode FileCache.isKnownMissing} without counting a hit. */
+  peekMissing(key: string): boolean;
   /**
    * Stats `directory` (where a path is about to be looked up) so a "not
    * found" answer can be remembered against it; null when that is not
@@ -128,8 +135,6 @@ export interface FileCache {
 
 /** Default largest cached file: 1 MiB. */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
-/** Default cache size: 64 MiB. */
-export const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 /** Bookkeeping bytes counted per entry on top of its value. */
 const ENTRY_OVERHEAD_BYTES = 512;
 /** Most remembered "not found" paths; the set is cleared when full, so scans cannot grow it. */
@@ -151,6 +156,17 @@ interface Entry {
   bytes: number;
   validators: readonly CacheValidator[];
   dependencies: CacheDependencies;
+}
+
+/** What a later `stat` of `path` must match for an answer built from `info` to still hold. */
+export function toValidator(path: string, info: FileInfo): CacheValidator {
+  return {
+    path,
+    directory: info.isDirectory,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    ino: info.ino,
+  };
 }
 
 /** Reports whether a fresh `stat` still describes the file an entry was built from. */
@@ -213,25 +229,20 @@ export function createFileCache(fs: FileSystem, options: FileCacheOptions): File
     entries.set(key, entry);
   }
 
-  function isCurrentNow(entry: Entry, stat: (path: string) => FileInfo): boolean {
+  /** Whether a blocking `stat` of the validator's path still matches it. */
+  function matchesNow(validator: CacheValidator, stat: (path: string) => FileInfo): boolean {
     try {
-      for (const validator of entry.validators) {
-        if (!isSameFile(validator, stat(validator.path))) return false;
-      }
-      return true;
+      return isSameFile(validator, stat(validator.path));
     } catch {
       return false;
     }
   }
 
-  function answer(key: string, entry: Entry, current: boolean): unknown {
-    if (!current) {
-      if (entries.get(key) === entry) remove(key, entry);
-      misses++;
-      return undefined;
-    }
-    hits++;
-    return entry.value;
+  /** The entry's value while it is current; a stale entry is dropped. */
+  function keepIfCurrent(key: string, entry: Entry, current: boolean): unknown {
+    if (current) return entry.value;
+    if (entries.get(key) === entry) remove(key, entry);
+    return undefined;
   }
 
   async function revalidate(key: string, entry: Entry): Promise<unknown> {
@@ -244,7 +255,31 @@ export function createFileCache(fs: FileSystem, options: FileCacheOptions): File
     } catch {
       current = false;
     }
-    return answer(key, entry, current);
+    return keepIfCurrent(key, entry, current);
+  }
+
+  /** The entry's value after checking its files (async without `statSync`), or undefined. */
+  function check(key: string, entry: Entry): unknown {
+    if (statSync === undefined) return revalidate(key, entry);
+    const current = entry.validators.every((validator) => matchesNow(validator, statSync));
+    return keepIfCurrent(key, entry, current);
+  }
+
+  /** Counts a lookup's answer as a hit or a miss and passes it on. */
+  function count(value: unknown): unknown {
+    if (value === undefined) misses++;
+    else hits++;
+    return value;
+  }
+
+  /** Whether `key` is remembered as missing and its directory is unchanged; forgets it otherwise. */
+  function isMissingNow(key: string): boolean {
+    const guard = missing.get(key);
+    if (guard === undefined || statSync === undefined) return false;
+    if (matchesNow(guard, statSync)) return true;
+    // The directory changed: forget it and look the path up afresh.
+    missing.delete(key);
+    return false;
   }
 
   const cache: FileCache = {
@@ -259,8 +294,17 @@ export function createFileCache(fs: FileSystem, options: FileCacheOptions): File
         return undefined;
       }
       touch(key, entry);
-      if (statSync === undefined) return revalidate(key, entry) as Promise<T | undefined>;
-      return answer(key, entry, isCurrentNow(entry, statSync)) as T | undefined;
+      const value = check(key, entry);
+      return (value instanceof Promise ? value.then(count) : count(value)) as
+        | T
+        | undefined
+        | Promise<T | undefined>;
+    },
+    peek<T>(key: string): T | undefined | Promise<T | undefined> {
+      const entry = entries.get(key);
+      return entry === undefined
+        ? undefined
+        : check(key, entry) as T | undefined | Promise<T | undefined>;
     },
     set<T>(key: string, init: CacheEntryInit<T>, startEpoch: number): void {
       if (!options.enabled || startEpoch !== epoch) return;
@@ -287,22 +331,11 @@ export function createFileCache(fs: FileSystem, options: FileCacheOptions): File
       return true;
     },
     isKnownMissing(key: string): boolean {
-      const guard = missing.get(key);
-      if (guard === undefined || statSync === undefined) return false;
-      let unchanged: boolean;
-      try {
-        unchanged = isSameFile(guard, statSync(guard.path));
-      } catch {
-        unchanged = false;
-      }
-      if (!unchanged) {
-        // The directory changed: forget it and look the path up afresh.
-        missing.delete(key);
-        return false;
-      }
+      if (!isMissingNow(key)) return false;
       hits++;
       return true;
     },
+    peekMissing: isMissingNow,
     missingGuard(directory: string): CacheValidator | null {
       if (!options.enabled || statSync === undefined) return null;
       let info: FileInfo;
@@ -311,13 +344,7 @@ export function createFileCache(fs: FileSystem, options: FileCacheOptions): File
       } catch {
         return null;
       }
-      const guard: CacheValidator = {
-        path: directory,
-        directory: true,
-        size: info.size,
-        mtimeMs: info.mtimeMs,
-        ino: info.ino,
-      };
+      const guard = toValidator(directory, info);
       return info.isDirectory && !changedRecently(guard, Date.now()) ? guard : null;
     },
     setMissing(key: string, guard: CacheValidator | null, startEpoch: number): void {

@@ -15,14 +15,15 @@ import { join } from "node:path";
 import type { AuthenticatedUser, Handler, RequestContext } from "../compose.ts";
 import { HttpError } from "../errors.ts";
 import type { FileInfo, FileSystem } from "../fs/types.ts";
-import { decodeRequestPath, resolvePath } from "../fs/resolve_path.ts";
+import { decodeRequestPath, type ResolvedPath, resolvePath } from "../fs/resolve_path.ts";
 import { contentTypeFor, isCompressibleType } from "../fs/media_type.ts";
 import { prefersJson } from "../http/accept.ts";
 import { createMultipartBody } from "../http/byteranges.ts";
-import { ALLOW_STATIC, HEADER, READ_METHODS, STATUS } from "../http/constants.ts";
+import { ALLOW_STATIC, HEADER, STATUS } from "../http/constants.ts";
 import { computeEtag } from "../http/etag.ts";
 import { NO_PREDECORATION, type Predecoration } from "../http/predecorated.ts";
 import { formatHttpDate } from "../http/http_date.ts";
+import { buildLocalPath, createRedirect } from "../http/local_redirect.ts";
 import {
   evaluatePreconditions,
   NO_CONDITIONS,
@@ -41,8 +42,13 @@ import {
   SIBLING_SUFFIX,
 } from "./compression.ts";
 import { createErrorResponder } from "./error_response.ts";
-import type { CacheDependencies, CacheValidator, FileCache } from "./file_cache.ts";
-import { DEFAULT_MAX_FILE_BYTES } from "./file_cache.ts";
+import {
+  type CacheDependencies,
+  type CacheValidator,
+  DEFAULT_MAX_FILE_BYTES,
+  type FileCache,
+  toValidator,
+} from "./file_cache.ts";
 import { readFileRange, SMALL_RANGE_BYTES, streamFileRange, streamWholeFile } from "./file_body.ts";
 import { type ListingEntry, readListing, renderListingHtml, renderListingJson } from "./listing.ts";
 
@@ -119,14 +125,23 @@ interface Representation {
   notModifiedHeaders: Record<string, string> | null;
 }
 
-/** Everything the core knows about a file URL, as kept in the cache. */
-interface FileRecord {
+/**
+ * What other layers may read of a file answer in the cache: under a URL
+ * path other than `/` and without a trailing slash, one is kept only while
+ * that path's segments resolve to this file (see path_probe.ts).
+ */
+export interface CachedFile {
+  /** Tells a file answer from a listing. */
   kind: "file";
   /** Real path of the file. */
   path: string;
+  /** Its `stat` when the answer was worked out. */
   info: FileInfo;
+}
+
+/** Everything the core knows about a file URL, as kept in the cache. */
+interface FileRecord extends CachedFile {
   contentType: string;
-  lastModified: string | null;
   /** Headers shared by every 200/206 of this file (without ETag/encoding/length). */
   baseHeaders: readonly (readonly [string, string])[];
   /** Headers of its 304s minus the ETag (RFC 9110 §15.4.5). */
@@ -135,10 +150,14 @@ interface FileRecord {
   identity: Representation;
   /** Codings that may be offered, in server preference order. */
   available: readonly Encoding[];
+  /** `available` joined with commas: the negotiation's memo key. */
+  availableKey: string;
   /** Encoded representations made so far (siblings up front, on-the-fly lazily). */
   encoded: Map<Encoding, Representation | Promise<Representation | null>>;
   /** Cache key, so on-the-fly variants can grow the entry. */
   key: string | null;
+  /** Every header of its 404 when it is the custom error page, precomputed once. */
+  errorPageHeaders: Record<string, string> | null;
 }
 
 /**
@@ -267,14 +286,15 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       path: file.path,
       info,
       contentType,
-      lastModified,
       baseHeaders,
       cacheControl,
       vary: compressible,
       identity,
       available,
+      availableKey: available.join(","),
       encoded,
       key,
+      errorPageHeaders: null,
     };
     return { record, validators, files };
   }
@@ -307,26 +327,46 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     return loaded.record;
   }
 
-  /** The representation to send: identity for ranges, else the negotiated coding. */
-  async function selectRepresentation(
+  /**
+   * The representation to send: identity for ranges, else the negotiated
+   * coding. A promise only while an on-the-fly variant is being made.
+   */
+  function selectRepresentation(
     request: Request,
     record: FileRecord,
     hasRange: boolean,
-  ): Promise<Representation> {
+  ): Representation | Promise<Representation> {
     if (record.available.length === 0 || hasRange) return record.identity;
-    const encoding = pickEncoding(request.headers.get(HEADER.ACCEPT_ENCODING), record.available);
+    const encoding = pickEncoding(
+      request.headers.get(HEADER.ACCEPT_ENCODING),
+      record.available,
+      record.availableKey,
+    );
     if (encoding === null) return record.identity;
     const known = record.encoded.get(encoding);
-    if (known !== undefined) return (await known) ?? record.identity;
-    if (encoding === "zstd") return record.identity;
+    if (known === undefined) {
+      return encoding === "zstd" ? record.identity : encodeOnTheFly(record, encoding);
+    }
+    return known instanceof Promise ? known.then((made) => made ?? record.identity) : known;
+  }
+
+  /**
+   * Makes the `encoding` variant once: concurrent requests share the work,
+   * and a kept answer replaces the pending one, so later requests take it as
+   * it is (identity when the coding does not pay off).
+   */
+  async function encodeOnTheFly(
+    record: FileRecord,
+    encoding: "gzip" | "br",
+  ): Promise<Representation> {
     const pending = compressRecord(record, encoding).catch(() => ({ made: null, keep: false }));
     record.encoded.set(encoding, pending.then((result) => result.made));
     const { made, keep } = await pending;
-    if (!keep) record.encoded.delete(encoding);
+    if (keep) record.encoded.set(encoding, made ?? record.identity);
+    else record.encoded.delete(encoding);
     return made ?? record.identity;
   }
 
-  /** Compresses the identity bytes once; the result stays on the (cached) record. */
   /**
    * Compresses the identity bytes once. `made` is what to send now; `keep`
    * says whether the answer may stay on the record (an incompressible file
@@ -359,44 +399,58 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     return { made, keep: stored };
   }
 
+  /**
+   * Resolves `segments` on disk for `key` after a cache miss; "not found" is
+   * remembered while the parent directory stays unchanged.
+   */
+  async function resolveFresh(
+    key: string,
+    segments: readonly string[],
+    epoch: number,
+  ): Promise<ResolvedPath> {
+    // Taken before the lookup, so a file created meanwhile changes what it compares.
+    const guard = cache?.missingGuard(join(options.root, ...segments.slice(0, -1)));
+    const target = await resolvePath(fs, segments, resolveOptions);
+    if (target.kind === "not-found") cache?.setMissing(key, guard ?? null, epoch);
+    return target;
+  }
+
+  /** The custom 404 page (or the built-in one when it is off or missing). */
   async function respondNotFound(request: Request): Promise<Response> {
-    if (notFoundSegments !== null) {
-      let record = await lookup(NOT_FOUND_PAGE_KEY);
-      if (record === undefined && cache?.isKnownMissing(NOT_FOUND_PAGE_KEY) !== true) {
-        const epoch = cache?.epoch ?? 0;
-        const guard = cache?.missingGuard(join(options.root, ...notFoundSegments.slice(0, -1)));
-        const page = await resolvePath(fs, notFoundSegments, resolveOptions);
-        if (page.kind !== "file") {
-          cache?.setMissing(NOT_FOUND_PAGE_KEY, guard ?? null, epoch);
-        } else {
-          record = await storeRecord(NOT_FOUND_PAGE_KEY, page, notFoundSegments, {
-            directories: [],
-            epoch,
-            cacheable: true,
-          });
-        }
-      }
-      if (record?.kind === "file") return await respondWithErrorPage(request, record);
-    }
+    const page = notFoundSegments === null ? undefined : await findNotFoundPage(notFoundSegments);
+    if (page !== undefined) return await respondWithErrorPage(request, page);
     return predecoration.mark(respondWithBuiltInNotFound(request));
+  }
+
+  /** The custom 404 page's record, through the cache; undefined when it is not a file. */
+  async function findNotFoundPage(segments: readonly string[]): Promise<FileRecord | undefined> {
+    let hit = cache?.get<CachedValue>(NOT_FOUND_PAGE_KEY);
+    if (hit instanceof Promise) hit = await hit;
+    if (hit !== undefined) return hit.kind === "file" ? hit : undefined;
+    if (cache?.isKnownMissing(NOT_FOUND_PAGE_KEY)) return undefined;
+    const epoch = cache?.epoch ?? 0;
+    const page = await resolveFresh(NOT_FOUND_PAGE_KEY, segments, epoch);
+    if (page.kind !== "file") return undefined;
+    return await storeRecord(NOT_FOUND_PAGE_KEY, page, segments, {
+      directories: [],
+      epoch,
+      cacheable: true,
+    });
   }
 
   /** A custom error page: no validators or ranges, the status is the point. */
   async function respondWithErrorPage(request: Request, record: FileRecord): Promise<Response> {
-    const headers: Record<string, string> = {
-      [HEADER.CONTENT_TYPE]: record.contentType,
-      [HEADER.CACHE_CONTROL]: "no-cache",
-      [HEADER.CONTENT_LENGTH]: String(record.identity.size),
-    };
-    if (record.vary) headers[HEADER.VARY] = "Accept-Encoding";
+    record.errorPageHeaders ??= predecoration.decorate(errorPageHeaders(record));
+    const body = openBody(request, record.identity);
     return predecoration.mark(
-      new Response(await openBody(request, record.identity), {
+      new Response(body instanceof Promise ? await body : body, {
         status: STATUS.NOT_FOUND,
-        headers: predecoration.decorate(headers),
+        headers: record.errorPageHeaders,
       }),
     );
   }
 
+  /** A file's 200, 304, 412 or range answer. */
   async function respondWithRecord(request: Request, record: FileRecord): Promise<Response> {
     const method = request.method;
     const isGet = method === "GET";
@@ -404,15 +458,18 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     // RFC 9110 §14.2: only GET has range semantics; other methods ignore Range.
     const rangeHeader = isGet ? requestHeaders.get(HEADER.RANGE) : null;
     const hasRange = rangeHeader !== null;
-    const representation = await selectRepresentation(request, record, hasRange);
+    const selected = selectRepresentation(request, record, hasRange);
+    const representation = selected instanceof Promise ? await selected : selected;
     const { etag } = representation;
 
     const conditions = readConditionalHeaders(requestHeaders);
-    if (conditions !== NO_CONDITIONS || hasRange) {
-      const verdict = evaluatePreconditions(method, { ...conditions, hasRange }, {
-        etag,
-        lastModifiedMs: record.info.mtimeMs,
-      });
+    // NO_CONDITIONS also means there is no Range header, so nothing to honour.
+    if (conditions !== NO_CONDITIONS) {
+      const verdict = evaluatePreconditions(
+        method,
+        conditions.hasRange === hasRange ? conditions : { ...conditions, hasRange },
+        { etag, lastModifiedMs: record.info.mtimeMs },
+      );
       if (verdict.kind === "not-modified") {
         representation.notModifiedHeaders ??= predecoration.decorate(
           notModifiedHeaders(record, etag),
@@ -435,14 +492,16 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     }
 
     representation.headers ??= predecoration.decorate(fullHeaders(record, representation));
+    const body = openBody(request, representation);
     return predecoration.mark(
-      new Response(await openBody(request, representation), {
+      new Response(body instanceof Promise ? await body : body, {
         status: STATUS.OK,
         headers: representation.headers,
       }),
     );
   }
 
+  /** A Range request's 206 (single or multipart), 416, or 200 when the ranges cover the file. */
   async function respondWithRange(
     request: Request,
     record: FileRecord,
@@ -498,13 +557,14 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     return new Response(multipart.body, { status: STATUS.PARTIAL_CONTENT, headers });
   }
 
-  async function openBody(
+  /** The body to send: none for HEAD, the bytes in memory, or (a promise) a stream from disk. */
+  function openBody(
     request: Request,
     representation: Representation,
-  ): Promise<Bytes | ReadableStream<Uint8Array> | null> {
+  ): Bytes | null | Promise<ReadableStream<Uint8Array>> {
     if (request.method === "HEAD" || representation.size === 0) return null;
     if (representation.body !== null) return representation.body;
-    return streamWholeFile(await fs.open(representation.path));
+    return fs.open(representation.path).then(streamWholeFile);
   }
 
   async function respondWithDirectory(
@@ -598,22 +658,6 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     });
   }
 
-  async function lookup(key: string): Promise<CachedValue | undefined> {
-    if (cache === undefined) return undefined;
-    const hit = cache.get<CachedValue>(key);
-    return hit instanceof Promise ? await hit : hit;
-  }
-
-  async function respondFromCache(
-    request: Request,
-    value: CachedValue,
-    user: AuthenticatedUser | null,
-  ): Promise<Response> {
-    return value.kind === "file"
-      ? await respondWithRecord(request, value)
-      : respondWithListing(request, value, user);
-  }
-
   return async function serveFile(request: Request, context: RequestContext): Promise<Response> {
     const method = request.method;
     if (method !== "GET" && method !== "HEAD") return respondToOtherMethod(method);
@@ -621,22 +665,21 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     if (cache !== undefined) {
       let hit = cache.get<CachedValue>(key);
       if (hit instanceof Promise) hit = await hit;
-      if (hit !== undefined) return await respondFromCache(request, hit, context.user);
+      if (hit !== undefined) {
+        return hit.kind === "file"
+          ? await respondWithRecord(request, hit)
+          : respondWithListing(request, hit, context.user);
+      }
       if (cache.isKnownMissing(key)) return await respondNotFound(request);
     }
     const epoch = cache?.epoch ?? 0;
     const decoded = decodeRequestPath(key);
     if (!decoded.ok) throw new HttpError(STATUS.BAD_REQUEST, decoded.message);
-    // Taken before the lookup, so a file created meanwhile changes what it compares.
-    const guard = cache?.missingGuard(join(options.root, ...decoded.segments.slice(0, -1)));
-    const target = await resolvePath(fs, decoded.segments, resolveOptions);
-    if (target.kind === "not-found") {
-      cache?.setMissing(key, guard ?? null, epoch);
-      return await respondNotFound(request);
-    }
+    const target = await resolveFresh(key, decoded.segments, epoch);
+    if (target.kind === "not-found") return await respondNotFound(request);
     if (target.kind === "directory") {
       if (!decoded.trailingSlash && decoded.segments.length > 0) {
-        return redirect(canonicalPath(decoded.segments, true) + context.url.search);
+        return redirectToCanonical(decoded.segments, true, context.url.search);
       }
       return await respondWithDirectory(
         request,
@@ -648,7 +691,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       );
     }
     if (decoded.trailingSlash) {
-      return redirect(canonicalPath(decoded.segments, false) + context.url.search);
+      return redirectToCanonical(decoded.segments, false, context.url.search);
     }
     const record = await storeRecord(key, target, decoded.segments, {
       directories: [],
@@ -667,21 +710,9 @@ function respondToOtherMethod(method: string): Response {
       headers: { [HEADER.ALLOW]: ALLOW_STATIC },
     });
   }
-  if (READ_METHODS.has(method)) throw new Error(`Unexpected read method ${method}`);
   throw new HttpError(STATUS.METHOD_NOT_ALLOWED, `Method ${method} is not allowed here`, {
     headers: { [HEADER.ALLOW]: ALLOW_STATIC },
   });
-}
-
-/** What a later `stat` of `path` must match for the cached answer to still hold. */
-function toValidator(path: string, info: FileInfo): CacheValidator {
-  return {
-    path,
-    directory: info.isDirectory,
-    size: info.size,
-    mtimeMs: info.mtimeMs,
-    ino: info.ino,
-  };
 }
 
 /** 304 keeps the validators and caching headers of the 200 it stands for (RFC 9110 §15.4.5). */
@@ -689,6 +720,17 @@ function notModifiedHeaders(record: FileRecord, etag: string): Record<string, st
   const headers: Record<string, string> = {
     [HEADER.ETAG]: etag,
     [HEADER.CACHE_CONTROL]: record.cacheControl,
+  };
+  if (record.vary) headers[HEADER.VARY] = "Accept-Encoding";
+  return headers;
+}
+
+/** Headers of a custom error page: no validators, and revalidated on every use. */
+function errorPageHeaders(record: FileRecord): Record<string, string> {
+  const headers: Record<string, string> = {
+    [HEADER.CONTENT_TYPE]: record.contentType,
+    [HEADER.CACHE_CONTROL]: "no-cache",
+    [HEADER.CONTENT_LENGTH]: String(record.identity.size),
   };
   if (record.vary) headers[HEADER.VARY] = "Accept-Encoding";
   return headers;
@@ -730,22 +772,13 @@ function listingHeaders(json: boolean, length: number): HeadersInit {
   ];
 }
 
-/**
- * Path rebuilt from decoded segments, each percent-encoded again.
- * SECURITY: never echo the raw path into Location: `//evil.example/` would be
- * a protocol-relative open redirect; rebuilt paths always start with one `/`.
- */
-function canonicalPath(segments: readonly string[], trailingSlash: boolean): string {
-  const path = "/" + segments.map(encodeURIComponent).join("/");
-  return trailingSlash && segments.length > 0 ? path + "/" : path;
-}
-
-/** A 301 with mutable headers (Response.redirect's are immutable) and an empty body. */
-function redirect(location: string): Response {
-  return new Response(null, {
-    status: STATUS.MOVED_PERMANENTLY,
-    headers: { [HEADER.LOCATION]: location, [HEADER.CACHE_CONTROL]: "no-cache" },
-  });
+/** A 301 to the path rebuilt from `segments` (never the raw one), keeping the query. */
+function redirectToCanonical(
+  segments: readonly string[],
+  trailingSlash: boolean,
+  search: string,
+): Response {
+  return createRedirect(buildLocalPath(segments, trailingSlash) + search, STATUS.MOVED_PERMANENTLY);
 }
 
 const TEXT_ENCODER = new TextEncoder();
