@@ -7,6 +7,7 @@
 
 import { HEADER, STATUS_TEXT } from "../http/constants.ts";
 import { acceptsHtml, prefersJson } from "../http/accept.ts";
+import { ResponseTemplate } from "../http/response_template.ts";
 import { escapeHtml, renderPage } from "./html.ts";
 
 /** Options for {@linkcode createErrorResponse}. */
@@ -49,28 +50,25 @@ export function createErrorResponder(
   message: string,
   options: ErrorResponderOptions = {},
 ): (request: Request) => Response {
-  const prepared = new Map<
-    ErrorKind,
-    { bytes: Uint8Array<ArrayBuffer>; headers: Record<string, string> }
-  >();
+  const prepared = new Map<ErrorKind, ResponseTemplate>();
   for (const kind of ERROR_KINDS) {
     const variant = renderVariant(kind, status, message);
-    prepared.set(kind, {
-      bytes: variant.bytes,
-      headers: {
-        ...options.headers,
-        [HEADER.CACHE_CONTROL]: "no-store",
-        [HEADER.CONTENT_TYPE]: variant.contentType,
-        [HEADER.CONTENT_LENGTH]: String(variant.bytes.byteLength),
-      },
-    });
+    prepared.set(
+      kind,
+      new ResponseTemplate(variant.bytes, {
+        status,
+        headers: {
+          ...options.headers,
+          [HEADER.CACHE_CONTROL]: "no-store",
+          [HEADER.CONTENT_TYPE]: variant.contentType,
+          [HEADER.CONTENT_LENGTH]: String(variant.bytes.byteLength),
+        },
+      }),
+    );
   }
   return function respondWithError(request) {
-    const { bytes, headers } = prepared.get(
-      chooseKind(request.headers.get(HEADER.ACCEPT), false),
-    )!;
-    // Responses copy the header record and never write to the bytes.
-    return new Response(request.method === "HEAD" ? null : bytes, { status, headers });
+    const kind = chooseKind(request.headers.get(HEADER.ACCEPT), false);
+    return prepared.get(kind)!.respond(request.method);
   };
 }
 

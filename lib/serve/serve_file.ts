@@ -22,6 +22,7 @@ import { createMultipartBody } from "../http/byteranges.ts";
 import { ALLOW_STATIC, HEADER, STATUS } from "../http/constants.ts";
 import { computeEtag } from "../http/etag.ts";
 import { NO_PREDECORATION, type Predecoration } from "../http/predecorated.ts";
+import { ResponseTemplate } from "../http/response_template.ts";
 import { formatHttpDate } from "../http/http_date.ts";
 import { buildLocalPath, createRedirect } from "../http/local_redirect.ts";
 import {
@@ -121,8 +122,10 @@ interface Representation {
   body: Bytes | null;
   /** Every header of its 200, precomputed once (a plain object is Deno's cheapest init). */
   headers: Record<string, string> | null;
-  /** Every header of its 304, precomputed once. */
-  notModifiedHeaders: Record<string, string> | null;
+  /** Its 200, built once, when the body is in memory (or empty). */
+  ok: ResponseTemplate | null;
+  /** Its 304, built once. */
+  notModified: ResponseTemplate | null;
 }
 
 /**
@@ -158,6 +161,8 @@ interface FileRecord extends CachedFile {
   key: string | null;
   /** Every header of its 404 when it is the custom error page, precomputed once. */
   errorPageHeaders: Record<string, string> | null;
+  /** That 404, built once, when the page's body is in memory (or empty). */
+  errorPage: ResponseTemplate | null;
 }
 
 /**
@@ -242,7 +247,8 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       etag,
       body: body === null || body.byteLength === info.size ? body : null,
       headers: null,
-      notModifiedHeaders: null,
+      ok: null,
+      notModified: null,
     };
 
     const encoded = new Map<Encoding, Representation>();
@@ -267,7 +273,8 @@ export function serveFiles(options: ServeFilesOptions): Handler {
           etag: encodedEtag(computeEtag(sibling.info), encoding),
           body: siblingBody?.byteLength === sibling.info.size ? siblingBody : null,
           headers: null,
-          notModifiedHeaders: null,
+          ok: null,
+          notModified: null,
         });
         available.push(encoding);
       }
@@ -295,6 +302,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       encoded,
       key,
       errorPageHeaders: null,
+      errorPage: null,
     };
     return { record, validators, files };
   }
@@ -392,7 +400,8 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       etag: encodedEtag(record.identity.etag, encoding),
       body,
       headers: null,
-      notModifiedHeaders: null,
+      ok: null,
+      notModified: null,
     };
     const stored = record.key === null || cache === undefined ||
       cache.grow(record.key, body.byteLength);
@@ -440,13 +449,16 @@ export function serveFiles(options: ServeFilesOptions): Handler {
 
   /** A custom error page: no validators or ranges, the status is the point. */
   async function respondWithErrorPage(request: Request, record: FileRecord): Promise<Response> {
-    record.errorPageHeaders ??= predecoration.decorate(errorPageHeaders(record));
-    const body = openBody(request, record.identity);
-    return predecoration.mark(
-      new Response(body instanceof Promise ? await body : body, {
+    const headers = record.errorPageHeaders ??= predecoration.decorate(errorPageHeaders(record));
+    if (isHeldInMemory(record.identity)) {
+      record.errorPage ??= new ResponseTemplate(record.identity.body, {
         status: STATUS.NOT_FOUND,
-        headers: record.errorPageHeaders,
-      }),
+        headers,
+      });
+      return predecoration.mark(record.errorPage.respond(request.method));
+    }
+    return predecoration.mark(
+      new Response(await openBody(request, record.identity), { status: STATUS.NOT_FOUND, headers }),
     );
   }
 
@@ -471,15 +483,11 @@ export function serveFiles(options: ServeFilesOptions): Handler {
         { etag, lastModifiedMs: record.info.mtimeMs },
       );
       if (verdict.kind === "not-modified") {
-        representation.notModifiedHeaders ??= predecoration.decorate(
-          notModifiedHeaders(record, etag),
-        );
-        return predecoration.mark(
-          new Response(null, {
-            status: STATUS.NOT_MODIFIED,
-            headers: representation.notModifiedHeaders,
-          }),
-        );
+        representation.notModified ??= new ResponseTemplate(null, {
+          status: STATUS.NOT_MODIFIED,
+          headers: predecoration.decorate(notModifiedHeaders(record, etag)),
+        });
+        return predecoration.mark(representation.notModified.respond(method));
       }
       if (verdict.kind === "precondition-failed") {
         throw new HttpError(
@@ -491,13 +499,18 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       if (verdict.honourRange) return await respondWithRange(request, record, rangeHeader);
     }
 
-    representation.headers ??= predecoration.decorate(fullHeaders(record, representation));
-    const body = openBody(request, representation);
-    return predecoration.mark(
-      new Response(body instanceof Promise ? await body : body, {
+    const headers = representation.headers ??= predecoration.decorate(
+      fullHeaders(record, representation),
+    );
+    if (isHeldInMemory(representation)) {
+      representation.ok ??= new ResponseTemplate(representation.body, {
         status: STATUS.OK,
-        headers: representation.headers,
-      }),
+        headers,
+      });
+      return predecoration.mark(representation.ok.respond(method));
+    }
+    return predecoration.mark(
+      new Response(await openBody(request, representation), { status: STATUS.OK, headers }),
     );
   }
 
@@ -557,14 +570,14 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     return new Response(multipart.body, { status: STATUS.PARTIAL_CONTENT, headers });
   }
 
-  /** The body to send: none for HEAD, the bytes in memory, or (a promise) a stream from disk. */
-  function openBody(
+  /** The body to send: none for HEAD, the bytes in memory, or a stream from disk. */
+  async function openBody(
     request: Request,
     representation: Representation,
-  ): Bytes | null | Promise<ReadableStream<Uint8Array>> {
+  ): Promise<Bytes | ReadableStream<Uint8Array> | null> {
     if (request.method === "HEAD" || representation.size === 0) return null;
     if (representation.body !== null) return representation.body;
-    return fs.open(representation.path).then(streamWholeFile);
+    return streamWholeFile(await fs.open(representation.path));
   }
 
   async function respondWithDirectory(
@@ -745,6 +758,13 @@ function fullHeaders(record: FileRecord, representation: Representation): Record
   }
   headers[HEADER.CONTENT_LENGTH] = String(representation.size);
   return headers;
+}
+
+/** Whether a representation's whole answer can be built once: its body is in memory or empty. */
+function isHeldInMemory(
+  representation: Representation,
+): representation is Representation & { body: Bytes | null } {
+  return representation.body !== null || representation.size === 0;
 }
 
 /** A stream of one in-memory chunk (a multipart part of a cached file). */

@@ -44,6 +44,40 @@ Deno.test("serveFiles() serves repeat requests from the cache and counts hits", 
   }
 });
 
+Deno.test("serveFiles() answers every repeat of a cached file whole, whatever came before", async () => {
+  const { root, app, cache } = await setup();
+  try {
+    const text = "berth ".repeat(400);
+    await Deno.writeTextFile(`${root}/page.html`, text);
+    await settle(`${root}/page.html`);
+    const first = await sendText(app, "/page.html");
+    const etag = first.headers.get("etag")!;
+    const hitsBefore = cache.stats().hits;
+    // GETs, HEADs, 304s and gzip answers share precomputed responses; none may use up another.
+    for (let round = 0; round < 3; round++) {
+      const get = await sendText(app, "/page.html");
+      assert.equal(get.status, 200);
+      assert.equal(get.body, text);
+      assert.equal(get.headers.get("content-length"), String(text.length));
+      const head = await send(app, "/page.html", { method: "HEAD" });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get("content-length"), String(text.length));
+      assert.equal(await head.text(), "");
+      const notModified = await send(app, "/page.html", { headers: { "if-none-match": etag } });
+      assert.equal(notModified.status, 304);
+      assert.equal(notModified.headers.get("etag"), etag);
+      assert.equal(await notModified.text(), "");
+      const gzip = await send(app, "/page.html", { headers: { "accept-encoding": "gzip" } });
+      assert.equal(gzip.headers.get("content-encoding"), "gzip");
+      const unzipped = gzip.body!.pipeThrough(new DecompressionStream("gzip"));
+      assert.equal(await new Response(unzipped).text(), text);
+    }
+    assert.equal(cache.stats().hits - hitsBefore, 12);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("serveFiles() never serves a stale cached file after edit, truncate, replace or delete", async () => {
   const { root, app } = await setup();
   try {
