@@ -22,7 +22,8 @@ import {
   loadSettings,
   SETTINGS_ENV_NAMES,
 } from "../config/load.ts";
-import { denoFileSystem } from "../fs/deno_fs.ts";
+import { denoFileSystem, denoFileSystemWithPool } from "../fs/deno_fs.ts";
+import { createOpenFilePool, SERVER_OPEN_FILE_POOL } from "../fs/open_file_pool.ts";
 import { realRoot } from "../fs/resolve_path.ts";
 import { LOG_CATEGORY, setupLoggingFromSettings, shutdownLogging } from "../log/setup.ts";
 import { writeAuditEvent } from "../log/audit.ts";
@@ -180,9 +181,12 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
     writeStderr(`berth: Cannot serve "${settings.root}": it is not a readable directory\n`);
     return EXIT_CODE.USAGE;
   }
+  // Released in the `finally` below; until a range is read it holds nothing.
+  const openFiles = createOpenFilePool(SERVER_OPEN_FILE_POOL);
+  const diskFs = denoFileSystemWithPool(openFiles);
   const fs = embedded === undefined
-    ? denoFileSystem
-    : createEmbeddedFileSystem(denoFileSystem, { root, files: embedded.manifest.files });
+    ? diskFs
+    : createEmbeddedFileSystem(diskFs, { root, files: embedded.manifest.files });
   let tls: { cert: string; key: string } | undefined;
   if (tlsFiles.length > 0) {
     try {
@@ -342,6 +346,7 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
   } finally {
     rulesWatcher?.close();
     cacheWatch?.close();
+    openFiles.close();
     if (settings.readyFile !== undefined) await removeReadyFile(settings.readyFile);
     if (announced) writeAuditEvent({ event: "shutdown" });
     await shutdownLogging();

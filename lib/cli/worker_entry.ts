@@ -9,7 +9,8 @@
 /// <reference lib="deno.worker" />
 
 import { createApp, createAppCache } from "../app.ts";
-import { denoFileSystem } from "../fs/deno_fs.ts";
+import { denoFileSystemWithPool } from "../fs/deno_fs.ts";
+import { createOpenFilePool, SERVER_OPEN_FILE_POOL } from "../fs/open_file_pool.ts";
 import { setupLoggingFromSettings, shutdownLogging } from "../log/setup.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import type { CacheWatch } from "../serve/file_cache.ts";
@@ -17,6 +18,8 @@ import type { WorkerReply, WorkerStartMessage } from "./worker_pool.ts";
 
 let server: RunningServer | null = null;
 let cacheWatch: CacheWatch | null = null;
+const openFiles = createOpenFilePool(SERVER_OPEN_FILE_POOL);
+const fs = denoFileSystemWithPool(openFiles);
 
 function reply(message: WorkerReply): void {
   self.postMessage(message);
@@ -27,10 +30,10 @@ async function start(message: WorkerStartMessage): Promise<void> {
   const { settings, root } = message;
   try {
     await setupLoggingFromSettings(settings);
-    const cache = createAppCache({ settings, fs: denoFileSystem });
+    const cache = createAppCache({ settings, fs });
     const handler = await createApp({
       settings,
-      fs: denoFileSystem,
+      fs,
       root,
       tls: message.tls !== undefined,
       cache,
@@ -55,6 +58,7 @@ async function stop(timeoutMs: number): Promise<void> {
   try {
     await server?.shutdown(timeoutMs);
     cacheWatch?.close();
+    openFiles.close();
     await shutdownLogging();
   } finally {
     reply({ kind: "stopped" });

@@ -6,6 +6,7 @@
  * Deno's own errors (`Deno.errors.NotFound`, ...) pass through unchanged.
  */
 
+import { type OpenFilePool, readAt } from "./open_file_pool.ts";
 import type { DirEntry, FileInfo, FileSystem, OpenFile } from "./types.ts";
 
 /** Maps Deno's stat result to the fields the core uses. */
@@ -42,15 +43,7 @@ export const denoFileSystem: FileSystem = {
   },
   readRangeSync(path: string, start: number, length: number): Uint8Array<ArrayBuffer> | null {
     using file = Deno.openSync(path, { read: true });
-    file.seekSync(start, Deno.SeekMode.Start);
-    const buffer = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const read = file.readSync(buffer.subarray(filled));
-      if (read === null || read === 0) return null;
-      filled += read;
-    }
-    return buffer;
+    return readAt(file, start, length);
   },
   async lstat(path: string): Promise<FileInfo> {
     return toFileInfo(await Deno.lstat(path));
@@ -68,3 +61,15 @@ export const denoFileSystem: FileSystem = {
     return Deno.readFile(path);
   },
 };
+
+/**
+ * The real filesystem with its small range reads going through `pool`, so
+ * repeated ranges of one big file reuse an open handle. The server owns the
+ * pool and closes it at shutdown.
+ */
+export function denoFileSystemWithPool(pool: OpenFilePool): FileSystem {
+  return {
+    ...denoFileSystem,
+    readRangeSync: (path, start, length, ino) => pool.readRange(path, ino ?? null, start, length),
+  };
+}

@@ -61,9 +61,16 @@ export interface FileSystem {
    * Reads `length` bytes from `start` with blocking calls, for small ranges of
    * files too big to cache: open, seek and read as async ops cost ~90 µs,
    * blocking ones ~13 µs. Null when the file is shorter (it changed).
+   * `ino` is the inode the caller has just seen at `path`: an implementation
+   * may keep the file open and reuse it while that is still the one.
    * Optional: without it, small ranges are read through `open`.
    */
-  readRangeSync?(path: string, start: number, length: number): Uint8Array<ArrayBuffer> | null;
+  readRangeSync?(
+    path: string,
+    start: number,
+    length: number,
+    ino?: number | null,
+  ): Uint8Array<ArrayBuffer> | null;
   /** Information about a path itself, not following a final symlink. */
   lstat(path: string): Promise<FileInfo>;
   /** The canonical absolute path with every symlink resolved. */

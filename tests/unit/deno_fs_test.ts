@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import { denoFileSystem as fs } from "../../lib/fs/deno_fs.ts";
+import { denoFileSystem as fs, denoFileSystemWithPool } from "../../lib/fs/deno_fs.ts";
+import { createOpenFilePool } from "../../lib/fs/open_file_pool.ts";
 import {
   createLargeBytes,
   FIXTURE_CONTENT,
@@ -72,6 +73,29 @@ Deno.test("denoFileSystem.statSync() and readRangeSync() agree with the async ca
     // Shorter than asked (the file changed since it was stat'ed): null, never a partial body.
     assert.equal(fs.readRangeSync!(path, offset, 101), null);
     assert.throws(() => fs.readRangeSync!(join(tree.root, N.MISSING), 0, 1), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("denoFileSystemWithPool() reads the same ranges through kept files", async () => {
+  await withFixtureTree(async (tree) => {
+    const pool = createOpenFilePool({ maxFiles: 2, idleMs: 60_000 });
+    try {
+      const pooled = denoFileSystemWithPool(pool);
+      const path = join(tree.root, N.LARGE);
+      const { ino } = pooled.statSync!(path);
+      const bytes = createLargeBytes(LARGE_FILE_SIZE);
+      for (const offset of [0, 4096, LARGE_FILE_SIZE - 100]) {
+        assert.deepEqual(
+          pooled.readRangeSync!(path, offset, 100, ino),
+          bytes.subarray(offset, offset + 100),
+        );
+      }
+      assert.equal(pool.size, 1);
+      assert.equal(pooled.readRangeSync!(path, LARGE_FILE_SIZE - 100, 101, ino), null);
+      assert.deepEqual(await pooled.stat(path), await fs.stat(path));
+    } finally {
+      pool.close();
+    }
   });
 });
 
