@@ -38,6 +38,40 @@ Deno.test("berth shows an edited, created or deleted file on the very next reque
   }
 });
 
+Deno.test("berth answers ranges of a big file from its current content after edits and replacement", async () => {
+  const root = await makeRoot();
+  // Bigger than the cache's 1 MiB limit, so small ranges go through kept-open files.
+  const size = 2 * 1024 * 1024;
+  const filled = (byte: number) => new Uint8Array(size).fill(byte);
+  await Deno.writeFile(`${root}/video.bin`, filled(0x61));
+  const berth = await startBerth({ root });
+  const readRange = async (start: number, end: number) => {
+    const response = await fetch(new URL("video.bin", berth.url), {
+      headers: { range: `bytes=${start}-${end}` },
+    });
+    return { status: response.status, text: await response.text() };
+  };
+  try {
+    assert.deepEqual(await readRange(10, 13), { status: 206, text: "aaaa" });
+    assert.deepEqual(await readRange(size - 2, size - 1), { status: 206, text: "aa" });
+    // Rewritten in place (same inode), then replaced by a rename (new inode), then truncated.
+    const file = await Deno.open(`${root}/video.bin`, { write: true });
+    await file.write(new TextEncoder().encode("bbbbbbbbbbbbbbbb"));
+    file.close();
+    assert.deepEqual(await readRange(10, 13), { status: 206, text: "bbbb" });
+    await Deno.writeFile(`${root}/next.bin`, filled(0x63));
+    await Deno.rename(`${root}/next.bin`, `${root}/video.bin`);
+    assert.deepEqual(await readRange(10, 13), { status: 206, text: "cccc" });
+    await Deno.truncate(`${root}/video.bin`, 12);
+    assert.deepEqual(await readRange(10, 13), { status: 206, text: "cc" });
+    await Deno.remove(`${root}/video.bin`);
+    assert.equal((await readRange(10, 13)).status, 404);
+  } finally {
+    assert.equal((await berth.stop()).code, 0);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("berth serves app.js gzipped over HTTP", async () => {
   const root = await makeRoot();
   const berth = await startBerth({ root });
