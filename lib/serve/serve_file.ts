@@ -686,46 +686,53 @@ export function serveFiles(options: ServeFilesOptions): Handler {
   }
 
   return async function serveFile(request: Request, context: RequestContext): Promise<Response> {
-    const method = request.method;
-    if (method !== "GET" && method !== "HEAD") return respondToOtherMethod(method);
-    const key = context.url.pathname;
-    if (cache !== undefined) {
-      let hit = cache.get<CachedValue>(key);
-      if (hit instanceof Promise) hit = await hit;
-      if (hit !== undefined) {
-        return hit.kind === "file"
-          ? await respondWithRecord(request, hit)
-          : respondWithListing(request, hit, context.user);
+    try {
+      const method = request.method;
+      if (method !== "GET" && method !== "HEAD") return respondToOtherMethod(method);
+      const key = context.url.pathname;
+      if (cache !== undefined) {
+        let hit = cache.get<CachedValue>(key);
+        if (hit instanceof Promise) hit = await hit;
+        if (hit !== undefined) {
+          return hit.kind === "file"
+            ? await respondWithRecord(request, hit)
+            : respondWithListing(request, hit, context.user);
+        }
+        if (cache.isKnownMissing(key)) return await respondNotFound(request);
       }
-      if (cache.isKnownMissing(key)) return await respondNotFound(request);
-    }
-    const epoch = cache?.epoch ?? 0;
-    const decoded = decodeRequestPath(key);
-    if (!decoded.ok) throw new HttpError(STATUS.BAD_REQUEST, decoded.message);
-    const target = await resolveFresh(key, decoded.segments, epoch);
-    if (target.kind === "not-found") return await respondNotFound(request);
-    if (target.kind === "directory") {
-      if (!decoded.trailingSlash && decoded.segments.length > 0) {
-        return redirectToCanonical(decoded.segments, true, context.url.search);
+      const epoch = cache?.epoch ?? 0;
+      const decoded = decodeRequestPath(key);
+      if (!decoded.ok) throw new HttpError(STATUS.BAD_REQUEST, decoded.message);
+      const target = await resolveFresh(key, decoded.segments, epoch);
+      if (target.kind === "not-found") return await respondNotFound(request);
+      if (target.kind === "directory") {
+        if (!decoded.trailingSlash && decoded.segments.length > 0) {
+          return redirectToCanonical(decoded.segments, true, context.url.search);
+        }
+        return await respondWithDirectory(
+          request,
+          key,
+          decoded.segments,
+          target,
+          epoch,
+          context.user,
+        );
       }
-      return await respondWithDirectory(
-        request,
-        key,
-        decoded.segments,
-        target,
+      if (decoded.trailingSlash) {
+        return redirectToCanonical(decoded.segments, false, context.url.search);
+      }
+      const record = await storeRecord(key, target, decoded.segments, {
+        directories: [],
         epoch,
-        context.user,
-      );
+        cacheable: true,
+      });
+      return await respondWithRecord(request, record);
+    } catch (error) {
+      // The file went away between its check and the read (deleted or
+      // renamed meanwhile): that is a 404, not a server error.
+      if (error instanceof Deno.errors.NotFound) return await respondNotFound(request);
+      throw error;
     }
-    if (decoded.trailingSlash) {
-      return redirectToCanonical(decoded.segments, false, context.url.search);
-    }
-    const record = await storeRecord(key, target, decoded.segments, {
-      directories: [],
-      epoch,
-      cacheable: true,
-    });
-    return await respondWithRecord(request, record);
   };
 }
 

@@ -3,6 +3,7 @@ import { createApp } from "../../lib/app.ts";
 import type { Handler } from "../../lib/compose.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../../lib/config/schema.ts";
 import { denoFileSystem } from "../../lib/fs/deno_fs.ts";
+import type { FileSystem } from "../../lib/fs/types.ts";
 import { createFileCache, type FileCache } from "../../lib/serve/file_cache.ts";
 import { send, sendText } from "./app_harness.ts";
 
@@ -257,6 +258,36 @@ Deno.test("serveFiles() reads only the requested range of a file too big for the
     }
     const whole = await sendText(app, "/big.txt");
     assert.equal(whole.body.length, content.length);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("serveFiles() answers 404, not 500, for a file that vanishes between its check and its read", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-vanish-" }));
+  try {
+    await Deno.writeTextFile(`${root}/small.txt`, "small");
+    await Deno.writeFile(`${root}/big.bin`, new Uint8Array(2 * 1024 * 1024));
+    // The race, made certain: every stat succeeds, every open or read finds
+    // nothing. (A multipart body opens its parts while it is sent, after the
+    // status: a part that vanishes then ends the response early.)
+    const gone = () => Promise.reject(new Deno.errors.NotFound("No such file or directory"));
+    const vanishing: FileSystem = { ...denoFileSystem, open: gone, readFile: gone };
+    delete vanishing.readRangeSync;
+    const settings: Settings = { ...DEFAULT_SETTINGS, root };
+    const app = await createApp({ settings, fs: vanishing, root, tls: false });
+    for (
+      const [path, init] of [
+        ["/small.txt", {}],
+        ["/big.bin", {}],
+        ["/big.bin", { headers: { range: "bytes=0-9" } }],
+        ["/big.bin", { headers: { range: "bytes=0-99999" } }],
+      ] as const
+    ) {
+      const response = await sendText(app, path, init);
+      assert.equal(response.status, 404, `${path} ${JSON.stringify(init)}`);
+      assert.match(response.body, /Nothing is served at this path/);
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
   }
