@@ -6,8 +6,8 @@
  * every server itself and stops only those, by PID, in `finally` blocks.
  *
  * Usage: `deno task bench [--duration 5] [--warmup 1] [--connections 32]
- * [--rounds 1] [--only small,304] [--workers 1]`. Not a test: nothing here is
- * asserted.
+ * [--rounds 1] [--only small,304] [--workers 1] [--v8-flags=--max-semi-space-size=2]`.
+ * Not a test: nothing here is asserted.
  */
 
 import { parseArgs } from "node:util";
@@ -289,6 +289,8 @@ async function main(): Promise<number> {
       only: { type: "string" },
       workers: { type: "string", default: "1" },
       "startup-runs": { type: "string", default: "10" },
+      // e.g. --v8-flags=--max-semi-space-size=2, as compiled binaries run.
+      "v8-flags": { type: "string" },
     },
   });
   const seconds = Number(values.duration);
@@ -328,6 +330,7 @@ async function main(): Promise<number> {
           "run",
           "--quiet",
           `--config=${CONFIG_PATH}`,
+          ...(values["v8-flags"] === undefined ? [] : [`--v8-flags=${values["v8-flags"]}`]),
           "--allow-net=127.0.0.1",
           // Workers share the port through an unstable API and load berth's modules.
           ...(values.workers === "1"
@@ -461,9 +464,9 @@ async function main(): Promise<number> {
       `\nberth vs nginx vs bare Deno.serve (1 KB from memory = ceiling); wrk -t1 -c${connections} -d${seconds}s` +
         ` after ${warmup}s warmup, ${rounds} round(s), best of rounds; server on CPU ${
           serverPin ?? "any"
-        }, wrk on CPU ${
-          clientPin ?? "any"
-        }; access logs off; berth --workers ${values.workers}\n\n`,
+        }, wrk on CPU ${clientPin ?? "any"}; access logs off; berth --workers ${values.workers}${
+          values["v8-flags"] === undefined ? "" : ` --v8-flags=${values["v8-flags"]}`
+        }\n\n`,
     );
     const header =
       "| scenario | berth req/s | berth MB/s | berth p99 ms | nginx req/s | nginx MB/s | nginx p99 ms | berth/nginx | berth/ceiling |";

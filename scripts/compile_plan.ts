@@ -47,6 +47,15 @@ export const COMPILED_ENV_SCOPE = "BERTH_*";
  */
 export const COMPILE_UNSTABLE_FLAGS: readonly string[] = ["--unstable-net"];
 
+/**
+ * V8 settings baked into every binary: a young generation of at most 2 MB
+ * per semi-space instead of V8's 16 MB. A file server's per-request garbage
+ * dies young, so collections stay cheap while the heap stays small: peak
+ * RSS under wrk load fell from ~105 MB to ~80 MB with no measurable change
+ * in requests per second (see README, "Memory").
+ */
+export const COMPILE_V8_FLAGS: readonly string[] = ["--v8-flags=--max-semi-space-size=2"];
+
 /** What the script was asked to do. */
 export interface CompileRequest {
   /** Targets to build (all five unless `--target` narrowed it). */
@@ -189,6 +198,7 @@ export function buildCompileArgs(options: BuildCompileArgsOptions): string[] {
     // deno.json also pins test-only packages (playwright-core); keep them out.
     "--exclude-unused-npm",
     ...COMPILE_UNSTABLE_FLAGS,
+    ...COMPILE_V8_FLAGS,
     ...permissionFlags({ embedded: options.embedded }),
     `--target=${options.target.triple}`,
     `--output=${options.output}`,

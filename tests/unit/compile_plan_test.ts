@@ -146,6 +146,7 @@ Deno.test("`buildCompileArgs()` builds the exact deno compile command for a targ
       "--frozen-lockfile",
       "--exclude-unused-npm",
       "--unstable-net",
+      "--v8-flags=--max-semi-space-size=2",
       "--allow-read",
       "--allow-net",
       "--allow-env=BERTH_*",
