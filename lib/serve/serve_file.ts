@@ -159,10 +159,8 @@ interface FileRecord extends CachedFile {
   encoded: Map<Encoding, Representation | Promise<Representation | null>>;
   /** Cache key, so on-the-fly variants can grow the entry. */
   key: string | null;
-  /** Every header of its 404 when it is the custom error page, precomputed once. */
-  errorPageHeaders: Record<string, string> | null;
-  /** That 404, built once, when the page's body is in memory (or empty). */
-  errorPage: ResponseTemplate | null;
+  /** The identity bytes as the custom 404 page: its own headers and answer, built once. */
+  errorPage: Representation | null;
 }
 
 /** A rendered directory listing, kept in the cache. */
@@ -293,7 +291,6 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       availableKey: available.join(","),
       encoded,
       key,
-      errorPageHeaders: null,
       errorPage: null,
     };
     return { record, validators, files };
@@ -441,17 +438,13 @@ export function serveFiles(options: ServeFilesOptions): Handler {
 
   /** A custom error page: no validators or ranges, the status is the point. */
   async function respondWithErrorPage(request: Request, record: FileRecord): Promise<Response> {
-    const headers = record.errorPageHeaders ??= predecoration.decorate(errorPageHeaders(record));
-    if (isHeldInMemory(record.identity)) {
-      record.errorPage ??= new ResponseTemplate(record.identity.body, {
-        status: STATUS.NOT_FOUND,
-        headers,
-      });
-      return predecoration.mark(record.errorPage.respond(request.method));
-    }
-    return predecoration.mark(
-      new Response(await openBody(request, record.identity), { status: STATUS.NOT_FOUND, headers }),
-    );
+    record.errorPage ??= {
+      ...record.identity,
+      headers: predecoration.decorate(errorPageHeaders(record)),
+      ok: null,
+      notModified: null,
+    };
+    return await sendWhole(request, record.errorPage, STATUS.NOT_FOUND);
   }
 
   /** A file's 200, 304, 412 or range answer. */
@@ -501,23 +494,35 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     return representation.headers ??= predecoration.decorate(fullHeaders(record, representation));
   }
 
-  /** A representation's 200: from its template when the body is in memory, else streamed. */
+  /** A representation's 200. */
   async function respondWhole(
     request: Request,
     record: FileRecord,
     representation: Representation,
   ): Promise<Response> {
-    const headers = wholeHeaders(record, representation);
-    if (isHeldInMemory(representation)) {
-      representation.ok ??= new ResponseTemplate(representation.body, {
-        status: STATUS.OK,
-        headers,
-      });
+    wholeHeaders(record, representation);
+    return await sendWhole(request, representation, STATUS.OK);
+  }
+
+  /**
+   * Sends all of `representation` with its `headers` (set by the caller):
+   * from its template, built on first use, when the body is in memory or
+   * empty, else streamed from disk (nothing is opened for HEAD).
+   */
+  async function sendWhole(
+    request: Request,
+    representation: Representation,
+    status: number,
+  ): Promise<Response> {
+    const headers = representation.headers!;
+    if (representation.body !== null || representation.size === 0) {
+      representation.ok ??= new ResponseTemplate(representation.body, { status, headers });
       return predecoration.mark(representation.ok.respond(request.method));
     }
-    return predecoration.mark(
-      new Response(await openBody(request, representation), { status: STATUS.OK, headers }),
-    );
+    const body = request.method === "HEAD"
+      ? null
+      : streamWholeFile(await fs.open(representation.path));
+    return predecoration.mark(new Response(body, { status, headers }));
   }
 
   /** A Range request's 206 (single or multipart), 416, or 200 when the ranges cover the file. */
@@ -579,16 +584,6 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     return predecoration.mark(
       new Response(multipart.body, { status: STATUS.PARTIAL_CONTENT, headers }),
     );
-  }
-
-  /** The body to send: none for HEAD, the bytes in memory, or a stream from disk. */
-  async function openBody(
-    request: Request,
-    representation: Representation,
-  ): Promise<Bytes | ReadableStream<Uint8Array> | null> {
-    if (request.method === "HEAD" || representation.size === 0) return null;
-    if (representation.body !== null) return representation.body;
-    return streamWholeFile(await fs.open(representation.path));
   }
 
   async function respondWithDirectory(
@@ -779,13 +774,6 @@ function fullHeaders(record: FileRecord, representation: Representation): Record
   }
   headers[HEADER.CONTENT_LENGTH] = String(representation.size);
   return headers;
-}
-
-/** Whether a representation's whole answer can be built once: its body is in memory or empty. */
-function isHeldInMemory(
-  representation: Representation,
-): representation is Representation & { body: Bytes | null } {
-  return representation.body !== null || representation.size === 0;
 }
 
 /** A stream of one in-memory chunk (a multipart part of a cached file). */
