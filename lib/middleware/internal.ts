@@ -10,6 +10,7 @@
 import type { Middleware, Next, RequestContext } from "../compose.ts";
 import { HttpError } from "../errors.ts";
 import { HEADER, READ_METHODS, STATUS } from "../http/constants.ts";
+import { isLoopbackAddress } from "../http/ip_address.ts";
 import { METRICS_CONTENT_TYPE, type MetricsRegistry } from "../metrics/registry.ts";
 
 /** Who may read the metrics: loopback clients, anyone, or users with a role. */
@@ -29,9 +30,6 @@ export interface InternalEndpointsOptions {
 export const HEALTH_PATH = "health";
 /** Path of the metrics endpoint below the prefix. */
 export const METRICS_PATH = "metrics";
-
-/** IPv4 loopback (127/8), IPv6 loopback, and IPv4-mapped loopback. */
-const LOOPBACK_ADDRESS_REGEXP = /^(?:127(?:\.[0-9]{1,3}){3}|::1|::ffff:127(?:\.[0-9]{1,3}){3})$/i;
 
 const HEALTH_BODY = new TextEncoder().encode('{"status":"ok"}\n');
 
@@ -79,11 +77,6 @@ export function internalEndpoints(options: InternalEndpointsOptions): Middleware
     }
     return await next();
   }
-}
-
-/** Whether `address` is a loopback address (the client is on this machine). */
-export function isLoopbackAddress(address: string): boolean {
-  return LOOPBACK_ADDRESS_REGEXP.test(address);
 }
 
 function requireReadMethod(request: Request): void {

@@ -9,6 +9,7 @@
 import type { Middleware } from "../compose.ts";
 import { HttpError } from "../errors.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
+import { formatIpAddress, parseIpAddress } from "../http/ip_address.ts";
 import { writeAuditEvent } from "../log/audit.ts";
 
 /** Options for {@linkcode createTokenBuckets}. */
@@ -86,22 +87,23 @@ export function createTokenBuckets(options: TokenBucketOptions): TokenBuckets {
 }
 
 /**
- * The key a client is limited by: its IPv4 address, or the /64 prefix of an
- * IPv6 address. SECURITY: one IPv6 host usually controls a whole /64, so
- * limiting single addresses would let it rotate past the limit.
+ * The key a client is limited by (requests and login attempts): its IPv4
+ * address, or the /64 prefix of an IPv6 address. An IPv4-mapped address
+ * (`::ffff:1.2.3.4`) is keyed as the IPv4 client it is, never as the shared
+ * `::ffff:0:0` prefix. SECURITY: one IPv6 host usually controls a whole /64
+ * (SLAAC, privacy addresses; providers assign /64 or larger), so limiting
+ * single addresses would let it rotate past the limit; the price is that
+ * hosts sharing a /64 share a budget.
  */
 export function rateLimitKey(address: string): string {
+  // PERF: IPv4 (the common case) is already canonical: no parsing.
   if (!address.includes(":")) return address;
-  let expanded: string[];
-  const double = address.indexOf("::");
-  if (double >= 0) {
-    const head = address.slice(0, double).split(":").filter((part) => part !== "");
-    const tail = address.slice(double + 2).split(":").filter((part) => part !== "");
-    expanded = [...head, ...Array(Math.max(0, 8 - head.length - tail.length)).fill("0"), ...tail];
-  } else {
-    expanded = address.split(":");
-  }
-  return `${expanded.slice(0, 4).map((part) => part.toLowerCase()).join(":")}::/64`;
+  const bytes = parseIpAddress(address);
+  if (bytes === null) return address;
+  if (bytes.length === 4) return formatIpAddress(bytes);
+  const network = new Uint8Array(16);
+  network.set(bytes.subarray(0, 8));
+  return `${formatIpAddress(network)}/64`;
 }
 
 /** Options for {@linkcode rateLimit}. */

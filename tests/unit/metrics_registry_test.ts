@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createMetricsRegistry, LATENCY_BUCKETS } from "../../lib/metrics/registry.ts";
-import { isLoopbackAddress } from "../../lib/middleware/internal.ts";
+import { isLoopbackAddress } from "../../lib/http/ip_address.ts";
 
 Deno.test("createMetricsRegistry() renders cumulative buckets and bounded labels", () => {
   const registry = createMetricsRegistry({

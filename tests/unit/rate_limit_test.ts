@@ -57,10 +57,42 @@ Deno.test("createTokenBuckets() keeps memory bounded: idle buckets go, the cap h
 });
 
 Deno.test("rateLimitKey() groups an IPv6 /64 and keeps IPv4 addresses apart", () => {
-  assert.equal(rateLimitKey("192.0.2.1"), "192.0.2.1");
-  assert.equal(rateLimitKey("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
-  assert.equal(rateLimitKey("2001:db8:1:2:bbbb:cccc:dddd:eeee"), "2001:db8:1:2::/64");
-  assert.equal(rateLimitKey("::1"), "0:0:0:0::/64");
+  const table: [string, string][] = [
+    ["192.0.2.1", "192.0.2.1"],
+    ["2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"],
+    ["2001:db8:1:2:bbbb:cccc:dddd:eeee", "2001:db8:1:2::/64"],
+    ["2001:DB8:1:2::9", "2001:db8:1:2::/64"],
+    ["2001:db8:1:3::1", "2001:db8:1:3::/64"],
+    ["::1", "::/64"],
+    // IPv4 clients on a dual-stack socket: each its own key, not one shared ::ffff:0:0/64.
+    ["::ffff:192.0.2.1", "192.0.2.1"],
+    ["::ffff:192.0.2.2", "192.0.2.2"],
+    ["::FFFF:c000:0203", "192.0.2.3"],
+  ];
+  for (const [address, key] of table) assert.equal(rateLimitKey(address), key, address);
+});
+
+Deno.test("createLoginThrottle() keeps IPv4-mapped clients apart when one of them fails", () => {
+  const throttle = createLoginThrottle({ now: fakeClock().now });
+  for (let i = 0; i < LOGIN_FREE_FAILURES; i++) {
+    assert.equal(throttle.admit("::ffff:203.0.113.9", `guess${i}`).ok, true);
+    throttle.fail("::ffff:203.0.113.9", `guess${i}`);
+  }
+  assert.equal(throttle.admit("::ffff:203.0.113.9", "someone").ok, false, "the guesser waits");
+  assert.equal(throttle.admit("::ffff:198.51.100.7", "alice").ok, true, "another IPv4 user");
+  assert.equal(throttle.admit("203.0.113.9", "someone").ok, false, "same client unmapped");
+});
+
+Deno.test("createLoginThrottle() backs off a whole IPv6 /64 and not its neighbours", () => {
+  const throttle = createLoginThrottle({ now: fakeClock().now });
+  for (let i = 0; i < LOGIN_FREE_FAILURES; i++) {
+    // A host rotating through the addresses of its /64.
+    const address = `2001:db8:a:b::${(i + 1).toString(16)}`;
+    assert.equal(throttle.admit(address, `guess${i}`).ok, true);
+    throttle.fail(address, `guess${i}`);
+  }
+  assert.equal(throttle.admit("2001:db8:a:b:ffff::1", "someone").ok, false);
+  assert.equal(throttle.admit("2001:db8:a:c::1", "someone").ok, true);
 });
 
 Deno.test("createLoginThrottle() backs off exponentially after repeated failures", () => {
