@@ -168,7 +168,6 @@ export async function createApp(options: AppOptions): Promise<Handler> {
       runtime: auth,
       loginPath: `${settings.internalPrefix}login`,
       exemptPrefix: settings.internalPrefix,
-      trustProxy: settings.trustProxy,
     };
     // The auth layers (and the TOTP/password code under them) load only when used.
     const [{ login }, { accessGuard, authenticate }] = await Promise.all([
@@ -178,7 +177,6 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     layers.push(login({
       runtime: auth,
       prefix: settings.internalPrefix,
-      trustProxy: settings.trustProxy,
     }));
     layers.push(authenticate(authOptions));
     if (auth.rules.length > 0) {

@@ -22,7 +22,7 @@ export interface RequestContext {
   readonly clientAddress: string;
   /** `performance.now()` when the request arrived. */
   readonly startTime: number;
-  /** True when the connection is TLS. */
+  /** True when the client used TLS: to berth, or to a trusted proxy in front of it. */
   readonly secure: boolean;
   /** Set by the auth layer once the caller is known. */
   user: AuthenticatedUser | null;

@@ -28,6 +28,7 @@ import {
 import { denoFileSystem } from "./fs/deno_fs.ts";
 import { realRoot } from "./fs/resolve_path.ts";
 import type { FileSystem } from "./fs/types.ts";
+import { proxyOptionsOf } from "./http/client_address.ts";
 import { createRequestContextFactory } from "./request_context.ts";
 
 /** Options for {@linkcode createHandler}. */
@@ -68,7 +69,7 @@ export async function createHandler(options: CreateHandlerOptions = {}): Promise
   const app = await createApp({ settings, fs, root, tls });
   const createRequestContext = createRequestContextFactory({
     secure: tls,
-    trustProxy: settings.trustProxy,
+    proxy: proxyOptionsOf(settings),
   });
   return function berthHandler(request, info) {
     return app(request, createRequestContext(request, info));

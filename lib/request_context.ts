@@ -7,14 +7,14 @@
  */
 
 import type { RequestContext } from "./compose.ts";
-import { resolveClientAddress } from "./http/client_address.ts";
+import { createClientResolver, type ProxyOptions } from "./http/client_address.ts";
 
 /** Options for {@linkcode createRequestContextFactory}. */
 export interface RequestContextFactoryOptions {
   /** True when the connection is TLS (as known to whoever accepted it). */
   secure: boolean;
-  /** Take the client address from proxy headers (see `resolveClientAddress`). */
-  trustProxy?: boolean;
+  /** Which proxies to believe about the client (see `createClientResolver`); default none. */
+  proxy?: ProxyOptions;
 }
 
 /** Builds the context of one request; `info` is what `Deno.serve` passes, when there is one. */
@@ -33,25 +33,23 @@ export function createRequestContextFactory(
   options: RequestContextFactoryOptions,
 ): RequestContextFactory {
   const idPrefix = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
-  const proxy = { trustProxy: options.trustProxy === true };
+  const client = createClientResolver(options.proxy ?? { trustProxy: false });
   let requestCount = 0;
   return function createRequestContext(request, info) {
     const number = ++requestCount;
     let requestId: string | undefined;
     // Read now: Deno's request handle may be gone once the response is sent.
-    const peer = info?.remoteAddr;
+    const remote = info?.remoteAddr;
+    const peer = remote !== undefined && "hostname" in remote ? remote.hostname : "";
     return {
       url: new URL(request.url),
       get requestId() {
         return requestId ??= `${idPrefix}-${number.toString(36)}`;
       },
-      clientAddress: resolveClientAddress(
-        peer !== undefined && "hostname" in peer ? peer.hostname : "",
-        request.headers,
-        proxy,
-      ),
+      clientAddress: client.address(peer, request.headers),
       startTime: performance.now(),
-      secure: options.secure,
+      // TLS to berth, or a trusted TLS-terminating proxy in front of it.
+      secure: options.secure || client.viaHttps(peer, request.headers),
       user: null,
     };
   };

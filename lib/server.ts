@@ -6,6 +6,7 @@
  */
 
 import type { Handler } from "./compose.ts";
+import type { ProxyOptions } from "./http/client_address.ts";
 import { createRequestContextFactory } from "./request_context.ts";
 
 /** Options for {@linkcode startServer}. */
@@ -18,8 +19,8 @@ export interface StartServerOptions {
   port: number;
   /** PEM certificate chain and key: both present means TLS. */
   tls?: { cert: string; key: string };
-  /** Take the client address from proxy headers (see `resolveClientAddress`). */
-  trustProxy?: boolean;
+  /** Which proxies to believe about the client (see `createClientResolver`). */
+  proxy?: ProxyOptions;
   /** Let other isolates bind the same port (SO_REUSEPORT, Linux only); used by `--workers`. */
   reusePort?: boolean;
 }
@@ -52,7 +53,7 @@ export function startServer(options: StartServerOptions): RunningServer {
   const secure = options.tls !== undefined;
   const createRequestContext = createRequestContextFactory({
     secure,
-    trustProxy: options.trustProxy,
+    proxy: options.proxy,
   });
   const abort = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;

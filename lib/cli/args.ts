@@ -115,6 +115,15 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   { name: "ready-file", type: "string", setting: "readyFile", valueName: "FILE" },
   { name: "trust-proxy", type: "boolean", setting: "trustProxy" },
   {
+    name: "trusted-proxies",
+    type: "string",
+    setting: "trustedProxies",
+    valueName: "LIST",
+    description:
+      "Comma-separated addresses and CIDR ranges of the proxies to trust (with --trust-proxy)",
+  },
+  { name: "proxy-header", type: "string", setting: "proxyHeader", valueName: "HEADER" },
+  {
     name: "rate-limit",
     type: "string",
     setting: "rateLimit.requestsPerSecond",
@@ -382,12 +391,20 @@ function parseSettingValue(flag: string, text: string, doc: SettingDoc): unknown
   const allowed = isNumber && doc.min !== undefined && doc.max !== undefined
     ? `a number between ${doc.min} and ${doc.max}`
     : doc.allowed;
+  let value: unknown = text;
   // Digits only: Number() would accept " 80", "1e3", "0x50" and "".
-  const value = !isNumber ? text : DIGITS_REGEXP.test(text) ? Number(text) : undefined;
+  if (isNumber) value = DIGITS_REGEXP.test(text) ? Number(text) : undefined;
+  // Lists are comma-separated, as in `BERTH_*` variables.
+  if (doc.kind === "list") value = splitList(text);
   if (value === undefined || !fitsSetting(doc, value)) {
     throw new CliError(`Cannot parse "${flag}": ${formatValue(text)} is not ${allowed}`);
   }
   return value;
+}
+
+/** `a, b,,c` → `["a", "b", "c"]`. */
+function splitList(text: string): string[] {
+  return text.split(",").map((item) => item.trim()).filter((item) => item !== "");
 }
 
 /** Whether the setting's schema accepts `value`. */

@@ -25,6 +25,7 @@ import {
 import { denoFileSystem, denoFileSystemWithPool } from "../fs/deno_fs.ts";
 import { createOpenFilePool, SERVER_OPEN_FILE_POOL } from "../fs/open_file_pool.ts";
 import { realRoot } from "../fs/resolve_path.ts";
+import { proxyOptionsOf } from "../http/client_address.ts";
 import { LOG_CATEGORY, setupLoggingFromSettings, shutdownLogging } from "../log/setup.ts";
 import { writeAuditEvent } from "../log/audit.ts";
 import { announceAuth, listAuthAccess, loadAuth } from "../auth/load_auth.ts";
@@ -256,7 +257,7 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
         hostname: settings.host,
         port: settings.port,
         tls,
-        trustProxy: settings.trustProxy,
+        proxy: proxyOptionsOf(settings),
         reusePort: workerCount > 1,
       });
     } catch (error) {

@@ -11,6 +11,7 @@
 import { createApp, createAppCache } from "../app.ts";
 import { denoFileSystemWithPool } from "../fs/deno_fs.ts";
 import { createOpenFilePool, SERVER_OPEN_FILE_POOL } from "../fs/open_file_pool.ts";
+import { proxyOptionsOf } from "../http/client_address.ts";
 import { setupLoggingFromSettings, shutdownLogging } from "../log/setup.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import type { CacheWatch } from "../serve/file_cache.ts";
@@ -44,7 +45,7 @@ async function start(message: WorkerStartMessage): Promise<void> {
       hostname: settings.host,
       port: message.port,
       tls: message.tls,
-      trustProxy: settings.trustProxy,
+      proxy: proxyOptionsOf(settings),
       reusePort: true,
     });
     reply({ kind: "ready" });

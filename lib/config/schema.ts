@@ -10,6 +10,8 @@
  */
 
 import * as v from "valibot";
+import { DEFAULT_TRUSTED_PROXIES, PROXY_HEADERS } from "../http/client_address.ts";
+import { parseIpRange } from "../http/ip_address.ts";
 
 /** An HTTP field name (RFC 9110 §5.1: a token). */
 export const HEADER_NAME_REGEXP = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -535,8 +537,31 @@ const SETTINGS_ENTRIES = {
   trustProxy: v.pipe(
     v.optional(v.boolean(), false),
     v.description(
-      "Take the client address from the last X-Forwarded-For / Forwarded entry (behind one proxy)",
+      "Behind a reverse proxy: take the client address and https from the trusted proxies' header",
     ),
+  ),
+  trustedProxies: v.pipe(
+    v.optional(
+      v.pipe(
+        v.array(
+          v.pipe(
+            v.string(),
+            v.check((text) => parseIpRange(text) !== null),
+            v.metadata({ allowed: 'an IP address or CIDR range such as "10.0.0.0/8"' }),
+          ),
+        ),
+        v.nonEmpty(),
+      ),
+      [...DEFAULT_TRUSTED_PROXIES],
+    ),
+    v.description(
+      "Addresses and CIDR ranges of the proxies whose header is believed (with trust-proxy)",
+    ),
+    v.metadata({ allowed: 'a list of IP addresses or CIDR ranges such as "10.0.0.0/8"' }),
+  ),
+  proxyHeader: v.pipe(
+    v.optional(v.picklist(PROXY_HEADERS), "X-Forwarded-For"),
+    v.description("The one header the trusted proxies name the client in (with trust-proxy)"),
   ),
   auditLog: v.pipe(
     v.optional(NON_EMPTY_STRING),

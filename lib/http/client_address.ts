@@ -1,94 +1,196 @@
 /**
  * @module
- * Which address a request comes from: the TCP peer, or, behind a trusted
- * reverse proxy (`--trust-proxy`), the client the proxy reports in
- * `Forwarded` (RFC 7239) or `X-Forwarded-For`.
+ * Which address a request comes from, and whether the client used https: the
+ * TCP peer, or — with `--trust-proxy`, and only when the peer is one of the
+ * trusted proxies — what those proxies report in ONE configured header. The
+ * rules are those of nginx's real-IP module (`set_real_ip_from`,
+ * `real_ip_header`, `real_ip_recursive on`).
  */
 
-/** Options for {@linkcode resolveClientAddress}. */
-export interface ClientAddressOptions {
-  /** Believe the proxy headers; only safe when every request passes one proxy. */
+import {
+  formatIpAddress,
+  type IpBytes,
+  type IpRange,
+  isInRange,
+  LOOPBACK_RANGES,
+  normalizePeerAddress,
+  parseIpAddress,
+  parseIpRange,
+} from "./ip_address.ts";
+
+/** The headers a proxy may name the client in. */
+export const PROXY_HEADERS = ["X-Forwarded-For", "X-Real-IP", "Forwarded"] as const;
+
+/** One of {@linkcode PROXY_HEADERS}. */
+export type ProxyHeader = typeof PROXY_HEADERS[number];
+
+/** Proxies trusted when `trustProxy` is on and no list is given: this machine only. */
+export const DEFAULT_TRUSTED_PROXIES: readonly string[] = LOOPBACK_RANGES;
+
+/** Options for {@linkcode createClientResolver}. */
+export interface ProxyOptions {
+  /** Read proxy headers at all (the `--trust-proxy` switch). */
   trustProxy: boolean;
+  /** Addresses and CIDR ranges of the proxies in front of berth; default loopback. */
+  trustedProxies?: readonly string[];
+  /** The one header the proxies name the client in; default `X-Forwarded-For`. */
+  proxyHeader?: ProxyHeader;
 }
 
-/** A dotted-quad IPv4 address. */
-const IPV4_REGEXP =
-  /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
-/** Characters of an IPv6 literal (with an optional embedded IPv4 tail). */
-const IPV6_REGEXP = /^[0-9A-Fa-f:.]{2,45}$/;
-/** An IPv4 address followed by `:port`. */
-const IPV4_WITH_PORT_REGEXP = /^([0-9.]+):[0-9]{1,5}$/;
-/** A bracketed IPv6 address, optionally followed by `:port`. */
-const BRACKETED_IPV6_REGEXP = /^\[([0-9A-Fa-f:.]+)\](?::[0-9]{1,5})?$/;
+/** Resolves each request's client from its peer and headers, with precompiled proxy rules. */
+export interface ClientResolver {
+  /** The client address (canonical form, IPv4-mapped IPv6 as IPv4) for limits, logs and audit. */
+  address(peer: string, headers: Headers): string;
+  /**
+   * Whether a trusted proxy says the client used https (its last
+   * `X-Forwarded-Proto` entry, or `proto=` in its own `Forwarded` element).
+   * Decides the cookie's `Secure` attribute and the login's origin check.
+   */
+  viaHttps(peer: string, headers: Headers): boolean;
+}
+
+/** A bracketed IPv6 address with an optional port, as proxies write it. */
+const BRACKETED_REGEXP = /^\[([^\]]*)\](?::[0-9]{1,5})?$/;
+/** An IPv4 address followed by `:port` (Azure and some CDNs add the port). */
+const IPV4_PORT_REGEXP = /^([0-9.]+):[0-9]{1,5}$/;
 
 /**
- * The client address for rate limiting and logs.
- * SECURITY: with `trustProxy`, only the LAST entry is believed: it is the one
- * the proxy in front of berth appended; earlier entries come from the client
- * and may be forged. A last entry that is not an IP address (`unknown`, an
- * obfuscated identifier, garbage) falls back to the peer address.
+ * Compiles the proxy rules once.
+ *
+ * SECURITY: headers are read only when the TCP peer itself is a trusted
+ * proxy, and only the configured header: anything a client sends directly,
+ * or in another header, is ignored. In the chain, entries are believed from
+ * the right while they name trusted proxies; the first untrusted entry is
+ * the client (everything left of it came from the client and may be forged).
+ * A malformed entry ends the walk at the last good address, never at the
+ * client's word.
+ *
+ * @throws {TypeError} when a trusted proxy entry is not an address or range
+ * (settings are validated before, so this is a programming error).
  */
-export function resolveClientAddress(
-  peer: string,
-  headers: Headers,
-  options: ClientAddressOptions,
-): string {
-  if (!options.trustProxy) return peer;
-  const forwarded = headers.get("forwarded");
-  if (forwarded !== null) return lastForwardedFor(forwarded) ?? peer;
-  const xff = headers.get("x-forwarded-for");
-  if (xff !== null) return parseAddress(xff.slice(xff.lastIndexOf(",") + 1)) ?? peer;
-  return peer;
+export function createClientResolver(options: ProxyOptions): ClientResolver {
+  if (!options.trustProxy) {
+    // PERF: the common case costs one character test per request.
+    return { address: normalizePeerAddress, viaHttps: () => false };
+  }
+  const ranges = (options.trustedProxies ?? DEFAULT_TRUSTED_PROXIES).map(compileRange);
+  const header = options.proxyHeader ?? "X-Forwarded-For";
+  const isTrusted = (bytes: IpBytes): boolean => ranges.some((range) => isInRange(bytes, range));
+  // Behind a proxy the peer is nearly always the same address: remember the last answer.
+  let lastPeer = "";
+  let lastPeerTrusted = false;
+  function isTrustedPeer(peer: string): boolean {
+    if (peer !== lastPeer) {
+      const bytes = parseIpAddress(peer);
+      lastPeerTrusted = bytes !== null && isTrusted(bytes);
+      lastPeer = peer;
+    }
+    return lastPeerTrusted;
+  }
+  const readChain = header === "Forwarded"
+    ? (headers: Headers) => headers.get("forwarded")
+    : header === "X-Real-IP"
+    ? (headers: Headers) => headers.get("x-real-ip")
+    : (headers: Headers) => headers.get("x-forwarded-for");
+  const nodeOf = header === "Forwarded" ? forwardedFor : (entry: string) => entry;
+
+  return {
+    address(peer, headers) {
+      const client = normalizePeerAddress(peer);
+      if (!isTrustedPeer(client)) return client;
+      const chain = readChain(headers);
+      if (chain === null) return client;
+      if (header === "X-Real-IP") {
+        const bytes = parseNode(chain);
+        return bytes === null ? client : formatIpAddress(bytes);
+      }
+      return walkChain(chain, client, { nodeOf, isTrusted });
+    },
+    viaHttps(peer, headers) {
+      if (!isTrustedPeer(normalizePeerAddress(peer))) return false;
+      if (header === "Forwarded") {
+        const forwarded = headers.get("forwarded");
+        return forwarded !== null && forwardedProto(lastElement(forwarded)) === "https";
+      }
+      const proto = headers.get("x-forwarded-proto");
+      return proto !== null && lastElement(proto).trim().toLowerCase() === "https";
+    },
+  };
 }
 
-/** The `for=` parameter of the last `Forwarded` element (RFC 7239 §4), as an address. */
-function lastForwardedFor(value: string): string | null {
-  const last = value.slice(value.lastIndexOf(",") + 1);
-  for (const pair of last.split(";")) {
+function compileRange(text: string): IpRange {
+  const range = parseIpRange(text);
+  if (range === null) throw new TypeError(`"${text}" is not an IP address or CIDR range`);
+  return range;
+}
+
+/**
+ * Walks a comma-separated chain from the right (without splitting all of it:
+ * a client may send thousands of entries) and returns the client.
+ */
+function walkChain(
+  chain: string,
+  peer: string,
+  rules: { nodeOf: (entry: string) => string | null; isTrusted: (bytes: IpBytes) => boolean },
+): string {
+  let current = peer;
+  let end = chain.length;
+  while (end >= 0) {
+    const comma = chain.lastIndexOf(",", end - 1);
+    const node = rules.nodeOf(chain.slice(comma + 1, end));
+    const bytes = node === null ? null : parseNode(node);
+    if (bytes === null) return current;
+    current = formatIpAddress(bytes);
+    if (!rules.isTrusted(bytes)) return current;
+    if (comma < 0) return current; // Every entry is a trusted proxy: the leftmost is the client.
+    end = comma;
+  }
+  return current;
+}
+
+/** Accepts `1.2.3.4`, `1.2.3.4:5`, `::1`, `[::1]` and `[::1]:5`; anything else is null. */
+function parseNode(text: string): IpBytes | null {
+  const value = text.trim();
+  const bracketed = BRACKETED_REGEXP.exec(value);
+  if (bracketed !== null) return bracketed[1].includes(":") ? parseIpAddress(bracketed[1]) : null;
+  const withPort = IPV4_PORT_REGEXP.exec(value);
+  return parseIpAddress(withPort === null ? value : withPort[1]);
+}
+
+/** The `for=` value of one `Forwarded` element (RFC 7239 §4, §6), unquoted; null when absent. */
+function forwardedFor(element: string): string | null {
+  return forwardedParameter(element, "for");
+}
+
+/** The `proto=` value of one `Forwarded` element, lower case; null when absent. */
+function forwardedProto(element: string): string | null {
+  return forwardedParameter(element, "proto")?.toLowerCase() ?? null;
+}
+
+function forwardedParameter(element: string, name: string): string | null {
+  for (const pair of element.split(";")) {
     const equals = pair.indexOf("=");
-    if (equals < 0) continue;
-    if (pair.slice(0, equals).trim().toLowerCase() !== "for") continue;
-    let node = pair.slice(equals + 1).trim();
-    if (node.startsWith('"') && node.endsWith('"') && node.length >= 2) node = node.slice(1, -1);
-    return parseAddress(node);
+    if (equals < 0 || pair.slice(0, equals).trim().toLowerCase() !== name) continue;
+    const value = pair.slice(equals + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+      return value.slice(1, -1);
+    }
+    return value;
   }
   return null;
 }
 
-/** Accepts `1.2.3.4`, `1.2.3.4:5`, `::1`, `[::1]` and `[::1]:5`; anything else is null. */
-function parseAddress(text: string): string | null {
-  const value = text.trim();
-  if (IPV4_REGEXP.test(value)) return value;
-  const withPort = IPV4_WITH_PORT_REGEXP.exec(value);
-  if (withPort !== null) return IPV4_REGEXP.test(withPort[1]) ? withPort[1] : null;
-  const bracketed = BRACKETED_IPV6_REGEXP.exec(value);
-  const candidate = bracketed !== null ? bracketed[1] : value;
-  if (!IPV6_REGEXP.test(candidate) || !candidate.includes(":")) return null;
-  try {
-    // The URL parser validates the literal and gives its canonical (compressed) form.
-    return new URL(`http://[${candidate}]/`).hostname.slice(1, -1);
-  } catch {
-    return null;
-  }
+function lastElement(list: string): string {
+  return list.slice(list.lastIndexOf(",") + 1);
 }
 
-/**
- * Whether the client reached berth over TLS: the connection itself, or, with
- * `trustProxy`, a TLS-terminating proxy that says `X-Forwarded-Proto: https`
- * (or `Forwarded: proto=https`). Decides the cookie's `Secure` attribute.
- */
-export function isSecureClient(
-  secureConnection: boolean,
-  headers: Headers,
-  options: ClientAddressOptions,
-): boolean {
-  if (secureConnection) return true;
-  if (!options.trustProxy) return false;
-  const forwarded = headers.get("forwarded");
-  if (forwarded !== null) {
-    const last = forwarded.slice(forwarded.lastIndexOf(",") + 1).toLowerCase();
-    return /(?:^|;)\s*proto="?https"?\s*(?:;|$)/.test(last);
-  }
-  const proto = headers.get("x-forwarded-proto");
-  return proto !== null && proto.slice(proto.lastIndexOf(",") + 1).trim().toLowerCase() === "https";
+/** The proxy settings of a validated configuration, as {@linkcode createClientResolver} takes them. */
+export function proxyOptionsOf(
+  settings: { trustProxy: boolean; trustedProxies: readonly string[]; proxyHeader: ProxyHeader },
+): ProxyOptions {
+  return {
+    trustProxy: settings.trustProxy,
+    trustedProxies: settings.trustedProxies,
+    proxyHeader: settings.proxyHeader,
+  };
 }

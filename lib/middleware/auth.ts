@@ -12,7 +12,6 @@ import type { AuthenticatedUser, Middleware, RequestContext } from "../compose.t
 import { HttpError } from "../errors.ts";
 import { decodeRequestPath } from "../fs/resolve_path.ts";
 import { acceptsHtml } from "../http/accept.ts";
-import { isSecureClient } from "../http/client_address.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
 import { appendHeaderToken, applyHeaders } from "../http/response_headers.ts";
 import {
@@ -40,8 +39,6 @@ export interface AuthOptions {
    * the caller resolved but no rule applied: they make their own checks.
    */
   exemptPrefix?: string;
-  /** Behind a trusted proxy: `X-Forwarded-Proto: https` makes renewed cookies `Secure`. */
-  trustProxy?: boolean;
 }
 
 /** Who the caller is, and why presented credentials were refused. */
@@ -108,10 +105,8 @@ export function authenticate(options: AuthOptions): Middleware {
     if (!decision.protected) return response;
     const marked = markPrivate(response);
     if (caller.source === "cookie" && caller.user !== null) {
-      const secure = isSecureClient(context.secure, request.headers, {
-        trustProxy: options.trustProxy === true,
-      });
-      const cookie = await renewSession(runtime, caller, secure);
+      // `secure` includes a trusted TLS proxy's word (see createClientResolver).
+      const cookie = await renewSession(runtime, caller, context.secure);
       if (cookie !== null) marked.headers.append(HEADER.SET_COOKIE, cookie);
     }
     return marked;

@@ -11,7 +11,6 @@ import type { Middleware, RequestContext } from "../compose.ts";
 import { HttpError } from "../errors.ts";
 import { acceptsHtml } from "../http/accept.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
-import { isSecureClient } from "../http/client_address.ts";
 import { readBodyText } from "../http/read_body.ts";
 import type { AuthRuntime } from "../auth/load_auth.ts";
 import { sanitizeNext } from "../auth/safe_next.ts";
@@ -33,8 +32,6 @@ export interface LoginOptions {
   runtime: AuthRuntime;
   /** berth's internal prefix, e.g. `/_berth/`. */
   prefix: string;
-  /** Accept the `X-Forwarded-Proto` scheme when comparing origins (behind a proxy). */
-  trustProxy?: boolean;
 }
 
 /** Largest login or logout body accepted, in bytes. */
@@ -70,14 +67,13 @@ export function login(options: LoginOptions): Middleware {
   const { runtime } = options;
   const loginPath = `${options.prefix}login`;
   const logoutPath = `${options.prefix}logout`;
-  const proxy = { trustProxy: options.trustProxy === true };
 
   async function answerLogin(request: Request, context: RequestContext): Promise<Response> {
     if (request.method === "GET" || request.method === "HEAD") {
       return await showPage(request, context, { status: STATUS.OK });
     }
     if (request.method !== "POST") throw methodNotAllowed();
-    checkSameOrigin(request, context, options.trustProxy === true);
+    checkSameOrigin(request, context);
     const form = isForm(request);
     const fields = await readLoginFields(request, form);
     const address = context.clientAddress;
@@ -118,7 +114,7 @@ export function login(options: LoginOptions): Middleware {
     const cookie = serializeSessionCookie(token, {
       name: runtime.cookieName,
       maxAgeSeconds: runtime.sessionTtlSeconds,
-      secure: isSecureClient(context.secure, request.headers, proxy),
+      secure: context.secure,
     });
     if (form) return seeOther(sanitizeNext(fields.next), cookie);
     return jsonResponse({ token, expiresAt }, cookie);
@@ -175,14 +171,14 @@ export function login(options: LoginOptions): Middleware {
         },
       );
     }
-    checkSameOrigin(request, context, options.trustProxy === true);
+    checkSameOrigin(request, context);
     const form = isForm(request);
     const text = await readBodyText(request, MAX_LOGIN_BODY_BYTES);
     const next = form ? new URLSearchParams(text).get("next") : null;
     const user = await readSessionUser(request);
     writeAuditEvent({ event: "logout", user, address: context.clientAddress });
     const cookie = serializeClearedCookie(runtime.cookieName, {
-      secure: isSecureClient(context.secure, request.headers, proxy),
+      secure: context.secure,
     });
     if (form || acceptsHtml(request.headers.get(HEADER.ACCEPT))) {
       return seeOther(next === null ? loginPath : sanitizeNext(next), cookie);
@@ -252,21 +248,17 @@ export function login(options: LoginOptions): Middleware {
  * `Sec-Fetch-Site` header must say `same-origin` or `none`. Requests with
  * neither (curl, scripts) carry no ambient browser credentials and pass.
  */
-export function checkSameOrigin(
-  request: Request,
-  context: RequestContext,
-  trustProxy: boolean,
-): void {
+export function checkSameOrigin(request: Request, context: RequestContext): void {
   const origin = request.headers.get(HEADER.ORIGIN);
   const site = request.headers.get("sec-fetch-site");
   if (origin !== null) {
-    if (!isSameOrigin(origin, context.url, request.headers, trustProxy)) throw crossSite();
+    if (!isSameOrigin(origin, context.url, context.secure)) throw crossSite();
   } else if (site !== null && site !== "same-origin" && site !== "none") {
     throw crossSite();
   }
 }
 
-function isSameOrigin(origin: string, url: URL, headers: Headers, trustProxy: boolean): boolean {
+function isSameOrigin(origin: string, url: URL, secure: boolean): boolean {
   let parsed: URL;
   try {
     parsed = new URL(origin);
@@ -277,8 +269,8 @@ function isSameOrigin(origin: string, url: URL, headers: Headers, trustProxy: bo
   if (parsed.origin !== origin) return false;
   if (parsed.host !== url.host) return false;
   if (parsed.protocol === url.protocol) return true;
-  // Behind a TLS-terminating proxy berth sees http while the browser says https.
-  return parsed.protocol === "https:" && isSecureClient(false, headers, { trustProxy });
+  // Behind a trusted TLS-terminating proxy berth sees http while the browser says https.
+  return parsed.protocol === "https:" && secure;
 }
 
 function crossSite(): HttpError {

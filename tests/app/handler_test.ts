@@ -136,9 +136,15 @@ Deno.test("`createHandler()` takes client addresses from the proxy with trustPro
       rateLimit: { requestsPerSecond: 0.001, burst: 1 },
     },
   });
+  // The proxy in front of berth is on this machine (trusted by default).
+  const proxyInfo: Deno.ServeHandlerInfo = {
+    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 },
+    completed: Promise.resolve(),
+  };
   const fetchAs = async (client: string) => {
     const response = await berth(
       new Request("http://berth.test/", { headers: { "x-forwarded-for": client } }),
+      proxyInfo,
     );
     await response.body?.cancel();
     return response.status;

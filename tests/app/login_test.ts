@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { generateTotp } from "../../lib/auth/totp.ts";
 import { DEFAULT_SETTINGS } from "../../lib/config/schema.ts";
+import { createRequestContextFactory } from "../../lib/request_context.ts";
 import {
   authSettings,
   buildAuthApp,
@@ -117,18 +118,29 @@ Deno.test("POST /_berth/login sets a Secure cookie under TLS", async () => {
 });
 
 Deno.test("POST /_berth/login behind a trusted TLS proxy accepts https and sets Secure", async () => {
-  const app = await buildAuthApp(fixture, { ...authSettings(fixture), trustProxy: true });
   const body = { username: "alice", password: USERS.alice.password };
   const proxied = { origin: "https://127.0.0.1:8000", "x-forwarded-proto": "https" };
-  const response = await request(app, "/_berth/login", jsonLogin(body, proxied));
+  // The request context decides `secure`: only a trusted peer's X-Forwarded-Proto counts.
+  const loginFrom = async (peer: string, trustProxy: boolean) => {
+    const createContext = createRequestContextFactory({ secure: false, proxy: { trustProxy } });
+    const req = new Request("http://127.0.0.1:8000/_berth/login", jsonLogin(body, proxied));
+    const response = await (await freshApp())(
+      req,
+      createContext(req, {
+        remoteAddr: { transport: "tcp", hostname: peer, port: 40000 },
+        completed: Promise.resolve(),
+      }),
+    );
+    await response.body?.cancel();
+    return { status: response.status, cookie: response.headers.get("set-cookie") ?? "" };
+  };
+  const response = await loginFrom("127.0.0.1", true);
   assert.equal(response.status, 200);
-  assert.match(response.headers.get("set-cookie") ?? "", /; Secure$/);
-  const spoofed = await request(
-    await freshApp(),
-    "/_berth/login",
-    jsonLogin(body, proxied),
-  );
+  assert.match(response.cookie, /; Secure$/);
+  const spoofed = await loginFrom("127.0.0.1", false);
   assert.equal(spoofed.status, 403, "without trust-proxy the header is ignored");
+  const direct = await loginFrom("198.51.100.20", true);
+  assert.equal(direct.status, 403, "a client that is not a trusted proxy cannot claim https");
 });
 
 Deno.test("POST /_berth/login as a form redirects to a safe next only", async () => {

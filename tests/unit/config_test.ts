@@ -137,6 +137,8 @@ Deno.test("DEFAULT_SETTINGS holds the documented defaults", () => {
     },
     rateLimit: { requestsPerSecond: 0, burst: 100, maxClients: 100000 },
     trustProxy: false,
+    trustedProxies: ["127.0.0.0/8", "::1"],
+    proxyHeader: "X-Forwarded-For",
   });
   assert.equal(DEFAULT_SETTINGS.cert, undefined);
   assert.equal(DEFAULT_SETTINGS.key, undefined);
@@ -215,6 +217,8 @@ Deno.test("describeSettings() documents every setting with its default and varia
     "rateLimit.burst",
     "rateLimit.maxClients",
     "trustProxy",
+    "trustedProxies",
+    "proxyHeader",
     "auditLog",
   ]);
   for (const doc of docs) {
@@ -947,7 +951,7 @@ Deno.test("loadSettings() names the field, value and allowed values for bad conf
     [{ Port: 80 }, 'Unknown config key "Port" in berth.json: did you mean "port"?'],
     [
       { frobnicate: true },
-      'Unknown config key "frobnicate" in berth.json: allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, cache, compress, workers, shutdownTimeoutMs, limits, spa, cleanUrls, trailingSlash, headerRules, redirectRules, watchRules, internalPrefix, metrics, metricsAccess, readyFile, access, auth, rateLimit, trustProxy, auditLog',
+      'Unknown config key "frobnicate" in berth.json: allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, cache, compress, workers, shutdownTimeoutMs, limits, spa, cleanUrls, trailingSlash, headerRules, redirectRules, watchRules, internalPrefix, metrics, metricsAccess, readyFile, access, auth, rateLimit, trustProxy, trustedProxies, proxyHeader, auditLog',
     ],
     [
       { limits: { maxUrl: 1 } },
@@ -1091,7 +1095,7 @@ Deno.test("loadSettings() rejects bad programmatic CLI values with a clear messa
     ],
     [
       { bogus: 1 },
-      'Unknown setting "bogus": allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, cache, compress, workers, shutdownTimeoutMs, limits, spa, cleanUrls, trailingSlash, headerRules, redirectRules, watchRules, internalPrefix, metrics, metricsAccess, readyFile, access, auth, rateLimit, trustProxy, auditLog',
+      'Unknown setting "bogus": allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, cache, compress, workers, shutdownTimeoutMs, limits, spa, cleanUrls, trailingSlash, headerRules, redirectRules, watchRules, internalPrefix, metrics, metricsAccess, readyFile, access, auth, rateLimit, trustProxy, trustedProxies, proxyHeader, auditLog',
     ],
     [
       { headers: JSON.parse('{"__proto__": "x"}') },
