@@ -5,6 +5,8 @@
  * add instead of failing later with a NotCapable error mid-request.
  */
 
+import { formatUrlHost } from "./http/ip_address.ts";
+
 /** One access berth needs. */
 export interface PermissionNeed {
   /** The descriptor queried. */
@@ -60,10 +62,13 @@ export function listPermissionNeeds(access: ServerAccess): PermissionNeed[] {
       flag: `--allow-net=${host}`,
     });
   }
+  // Deno's net descriptors and flags write IPv6 hosts in brackets (`[::1]:8000`);
+  // a bare `::1:8000` is refused with a URIError.
+  const host = formatUrlHost(access.hostname);
   needs.push({
-    descriptor: { name: "net", host: `${access.hostname}:${access.port}` },
-    description: `network access to ${access.hostname}`,
-    flag: `--allow-net=${access.hostname}`,
+    descriptor: { name: "net", host: `${host}:${access.port}` },
+    description: `network access to ${host}`,
+    flag: `--allow-net=${host}`,
   });
   return needs;
 }

@@ -48,7 +48,8 @@ export interface BerthProcess {
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
-const READY_URL_REGEXP = /(https?:\/\/127\.0\.0\.1:\d+\/)/;
+/** The URL in the ready line: IPv4 loopback, or IPv6 loopback in brackets. */
+const READY_URL_REGEXP = /(https?:\/\/(?:127\.0\.0\.1|\[::1\]):\d+\/)/;
 
 /**
  * Registers a test that drives berth subprocesses. The op and resource
