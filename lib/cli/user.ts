@@ -3,7 +3,9 @@
  * The user-management subcommands: `berth user add|remove|passwd|list` and
  * `berth hash-password`. Passwords come from stdin when it is not a terminal
  * (one line) or from a no-echo prompt asked twice — never from argv, where
- * `ps` and shell history would keep them.
+ * `ps` and shell history would keep them. Every change reads and rewrites
+ * the users file under the lock on `<users file>.lock`, so concurrent runs
+ * take turns and none loses another's change.
  */
 
 import { parseArgs } from "node:util";
@@ -19,6 +21,7 @@ import {
   type UserRecord,
   writeUsersFile,
 } from "../auth/users.ts";
+import { withUsersFileLock } from "../auth/users_lock.ts";
 import { readGrantedEnv } from "../permissions.ts";
 import { CliError } from "./args.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
@@ -216,23 +219,26 @@ export async function runUserCli(
       }
       case "remove": {
         const path = await chooseUsersFile(command.files, options.cwd);
-        const users = await readUsersFile(path);
-        if (!users.some((user) => user.name === command.name)) {
-          throw new CliError(`No user ${formatValue(command.name)} in "${path}"`);
-        }
-        await writeUsersFile(path, users.filter((user) => user.name !== command.name));
+        await withUsersFileLock(path, async () => {
+          const users = await readUsersFile(path);
+          if (!users.some((user) => user.name === command.name)) {
+            throw new CliError(`No user ${formatValue(command.name)} in "${path}"`);
+          }
+          await writeUsersFile(path, users.filter((user) => user.name !== command.name));
+        });
         writeStdout(`Removed user ${formatValue(command.name)} from ${path}\n`);
         return EXIT_CODE.OK;
       }
       case "passwd": {
         const path = await chooseUsersFile(command.files, options.cwd);
-        const users = await readUsersFile(path);
-        const user = users.find((user) => user.name === command.name);
-        if (user === undefined) {
-          throw new CliError(`No user ${formatValue(command.name)} in "${path}"`);
-        }
-        user.passwordHash = await hashPassword(await passwords.read({ confirm: true }));
-        await writeUsersFile(path, users);
+        requireUser(await readUsersFile(path), command.name, path);
+        // Prompt and hash before taking the lock: a person typing must not block other runs.
+        const passwordHash = await hashPassword(await passwords.read({ confirm: true }));
+        await withUsersFileLock(path, async () => {
+          const users = await readUsersFile(path);
+          requireUser(users, command.name, path).passwordHash = passwordHash;
+          await writeUsersFile(path, users);
+        });
         writeStdout(`Changed the password of ${formatValue(command.name)} in ${path}\n`);
         return EXIT_CODE.OK;
       }
@@ -263,20 +269,31 @@ export function renderUserList(users: readonly UserRecord[]): string {
   return lines.join("\n") + "\n";
 }
 
+/** The user called `name` in `users`, or a CliError naming the file. */
+function requireUser(users: UserRecord[], name: string, path: string): UserRecord {
+  const user = users.find((user) => user.name === name);
+  if (user === undefined) throw new CliError(`No user ${formatValue(name)} in "${path}"`);
+  return user;
+}
+
+function refuseExisting(users: readonly UserRecord[], name: string, path: string): void {
+  if (users.some((user) => user.name === name)) {
+    throw new CliError(
+      `User ${
+        formatValue(name)
+      } already exists in "${path}": run "berth user remove ${name}" first`,
+    );
+  }
+}
+
 async function addUser(
   command: Extract<UserCommand, { kind: "add" }>,
   passwords: PasswordSource,
   cwd: string | undefined,
 ): Promise<number> {
   const path = await chooseUsersFile(command.files, cwd);
-  const users = await readUsersFileOrEmpty(path);
-  if (users.some((user) => user.name === command.name)) {
-    throw new CliError(
-      `User ${
-        formatValue(command.name)
-      } already exists in "${path}": run "berth user remove ${command.name}" first`,
-    );
-  }
+  // Checked now to fail before the prompt, and again under the lock, where it counts.
+  refuseExisting(await readUsersFileOrEmpty(path), command.name, path);
   const password = await passwords.read({ confirm: true });
   const user: UserRecord = {
     name: command.name,
@@ -284,7 +301,11 @@ async function addUser(
     roles: command.roles,
   };
   if (command.totp) user.totpSecret = generateTotpSecret();
-  await writeUsersFile(path, [...users, user]);
+  await withUsersFileLock(path, async () => {
+    const users = await readUsersFileOrEmpty(path);
+    refuseExisting(users, command.name, path);
+    await writeUsersFile(path, [...users, user]);
+  });
   const roles = command.roles.length === 0 ? "no roles" : `roles ${command.roles.join(", ")}`;
   writeStdout(`Added user ${formatValue(command.name)} with ${roles} to ${path}\n`);
   if (user.totpSecret !== undefined) {

@@ -1,7 +1,8 @@
 /**
  * `berth user add|remove|list` and `berth hash-password` as a subprocess with
  * only `--allow-read=DIR --allow-write=DIR`: passwords come from stdin, never
- * argv, and the users file is written atomically.
+ * argv, the users file is written atomically, and concurrent runs take turns
+ * under its lock.
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
@@ -68,7 +69,8 @@ usersTest(
     assert.equal(await verifyPassword(password, users[0].passwordHash), true);
     const store = createUserStore(users);
     assert.equal((await store.authenticate("alice", password)).ok, true);
-    assert.deepEqual(await listDir(dir), ["users.json"], "no temp file left");
+    // The lock file stays (removing it would race with the next run); no temp file is left.
+    assert.deepEqual(await listDir(dir), ["users.json", "users.json.lock"], "no temp file left");
     if (Deno.build.os !== "windows") {
       assert.equal((await Deno.stat(join(dir, "users.json"))).mode! & 0o777, 0o600);
     }
@@ -144,7 +146,7 @@ usersTest("berth user remove deletes one user and exits 2 for an unknown one", a
   assert.equal(missing.code, 2);
   assertOneLine(missing.stderr);
   assert.match(missing.stderr, /No user "alice"/);
-  assert.deepEqual(await listDir(dir), ["users.json"]);
+  assert.deepEqual(await listDir(dir), ["users.json", "users.json.lock"]);
 });
 
 usersTest("berth user passwd replaces the hash and keeps roles and TOTP", async (dir) => {
@@ -165,7 +167,7 @@ usersTest("berth user passwd replaces the hash and keeps roles and TOTP", async 
   assert.equal(unknown.code, 2);
   assertOneLine(unknown.stderr);
   assert.match(unknown.stderr, /No user "bob"/);
-  assert.deepEqual(await listDir(dir), ["users.json"]);
+  assert.deepEqual(await listDir(dir), ["users.json", "users.json.lock"]);
 });
 
 usersTest("berth user reads auth.users from the config file, relative to it", async (dir) => {
@@ -246,6 +248,25 @@ usersTest(
     assert.match(readOnly.stderr, /Cannot write the users file .*--allow-write/);
   },
 );
+
+usersTest("concurrent berth user add runs keep every user", async (dir) => {
+  const names = ["u1", "u2", "u3", "u4", "u5"];
+  const results = await Promise.all(
+    names.map((name) =>
+      berthIn(dir, ["user", "add", name, "--users", "users.json"], `${name}-pw\n`)
+    ),
+  );
+  for (const result of results) assert.equal(result.code, 0, result.stderr);
+  const users = await readUsersFile(join(dir, "users.json"));
+  assert.deepEqual(users.map((user) => user.name).sort(), names);
+  // The same name added twice at once: one run wins, the other says so.
+  const twice = await Promise.all(
+    [1, 2].map(() => berthIn(dir, ["user", "add", "dup", "--users", "users.json"], "pw\n")),
+  );
+  assert.deepEqual(twice.map((result) => result.code).sort(), [0, 2]);
+  assert.match(twice.find((result) => result.code === 2)!.stderr, /already exists/);
+  assert.equal((await readUsersFile(join(dir, "users.json"))).length, 6);
+});
 
 usersTest(
   "berth hash-password prints a hash of the stdin password and needs no permissions",
