@@ -69,8 +69,28 @@ export type TokenRejection =
 
 /** The outcome of {@linkcode TokenVerifier.verify}. */
 export type TokenVerification =
-  | { ok: true; user: AuthenticatedUser; expiresAt: number | null; issuedAt: number | null }
+  | {
+    ok: true;
+    user: AuthenticatedUser;
+    expiresAt: number | null;
+    issuedAt: number | null;
+    /** The `jti` claim, when it is a non-empty string (revocation is keyed on it). */
+    tokenId: string | null;
+    /**
+     * The {@linkcode SESSION_VERSION_CLAIM} of a berth-issued session, else
+     * null (an identity provider's token, or one minted with the secret by hand).
+     */
+    sessionVersion: string | null;
+  }
   | { ok: false; reason: TokenRejection };
+
+/**
+ * Claim berth puts in the session tokens it signs: a fingerprint of the
+ * user's current password hash and TOTP secret. The auth layer compares it
+ * with the users file on every request, so a password change or a removed
+ * user ends that user's sessions at once.
+ */
+export const SESSION_VERSION_CLAIM = "bsv";
 
 /** Verifies compact JWS tokens against the configured keys. */
 export interface TokenVerifier {
@@ -80,11 +100,14 @@ export interface TokenVerifier {
 
 /** Signs short-lived session tokens (the login endpoint's). */
 export interface TokenSigner {
-  /** Mints a token for `user` that expires `ttlSeconds` from now. */
+  /**
+   * Mints a token for `user` that expires `ttlSeconds` from now, with a
+   * random `jti` and, when given, the {@linkcode SESSION_VERSION_CLAIM}.
+   */
   sign(
     user: AuthenticatedUser,
-    options: { ttlSeconds: number },
-  ): Promise<{ token: string; expiresAt: number }>;
+    options: { ttlSeconds: number; sessionVersion?: string },
+  ): Promise<{ token: string; expiresAt: number; tokenId: string }>;
 }
 
 /** Options for {@linkcode createTokenSigner}. */
@@ -111,8 +134,6 @@ const HMAC_KEY_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48,
 const ASYMMETRIC_ALGORITHMS: readonly string[] = JWT_ALGORITHMS.filter((name) =>
   !(name in HMAC_KEY_BYTES)
 );
-/** Shortest HMAC secret accepted for verification, in bytes. */
-const MIN_SECRET_BYTES = 32;
 /** Longest token looked at; anything longer is refused unparsed. */
 const MAX_TOKEN_LENGTH = 16 * 1024;
 /** Longest user name taken from `sub`. */
@@ -186,11 +207,8 @@ export function createTokenVerifier(options: JwtOptions): TokenVerifier {
         `Invalid "auth.jwt": ${hmac.join(", ")} needs a secret ("secretEnv" or "secretFile")`,
       );
     }
-    if (secret.byteLength < MIN_SECRET_BYTES) {
-      throw new ConfigError(
-        `Invalid "auth.jwt": the secret is ${secret.byteLength} bytes; HMAC needs at least ${MIN_SECRET_BYTES}`,
-      );
-    }
+    // One rule for verifier and signer: each HS algorithm needs a key as long as its hash.
+    for (const algorithm of hmac) checkHmacKeyLength(algorithm, secret);
   }
   const publicKeys = createPublicKeyResolver(options, asymmetric);
   if (asymmetric.length > 0 && publicKeys === null) {
@@ -257,6 +275,10 @@ export function createTokenVerifier(options: JwtOptions): TokenVerifier {
         user: { name, roles: readRoles(payload, rolesClaim) },
         expiresAt: typeof payload.exp === "number" ? payload.exp : null,
         issuedAt: typeof payload.iat === "number" ? payload.iat : null,
+        tokenId: typeof payload.jti === "string" && payload.jti !== "" ? payload.jti : null,
+        sessionVersion: typeof payload[SESSION_VERSION_CLAIM] === "string"
+          ? payload[SESSION_VERSION_CLAIM] as string
+          : null,
       };
     },
   };
@@ -276,25 +298,24 @@ export function createTokenSigner(options: TokenSignerOptions): TokenSigner {
       `Invalid signing algorithm ${formatValue(algorithm)}: use HS256, HS384 or HS512`,
     );
   }
-  if (options.secret.byteLength < minBytes) {
-    throw new ConfigError(
-      `Invalid "auth.jwt": the secret is ${options.secret.byteLength} bytes; ${algorithm} needs at least ${minBytes}`,
-    );
-  }
+  checkHmacKeyLength(algorithm, options.secret);
   const secret = options.secret;
   return {
-    async sign(user, { ttlSeconds }) {
+    async sign(user, { ttlSeconds, sessionVersion }) {
       const issuedAt = Math.floor(Date.now() / 1000);
       const expiresAt = issuedAt + Math.max(1, Math.floor(ttlSeconds));
-      const jwt = new SignJWT({ roles: [...user.roles] })
+      const tokenId = crypto.randomUUID();
+      const claims: JWTPayload = { roles: [...user.roles] };
+      if (sessionVersion !== undefined) claims[SESSION_VERSION_CLAIM] = sessionVersion;
+      const jwt = new SignJWT(claims)
         .setProtectedHeader({ alg: algorithm, typ: "JWT" })
         .setSubject(user.name)
         .setIssuedAt(issuedAt)
         .setExpirationTime(expiresAt)
-        .setJti(crypto.randomUUID());
+        .setJti(tokenId);
       if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
       if (options.audience !== undefined) jwt.setAudience(options.audience);
-      return { token: await jwt.sign(secret), expiresAt };
+      return { token: await jwt.sign(secret), expiresAt, tokenId };
     },
   };
 }
@@ -371,6 +392,19 @@ export async function loadJwtOptions(
     ? [...config.algorithms]
     : deriveAlgorithms(options);
   return options;
+}
+
+/**
+ * Refuses an HMAC key shorter than the hash output of `algorithm` (RFC 7518
+ * §3.2: 32 bytes for HS256, 48 for HS384, 64 for HS512).
+ */
+function checkHmacKeyLength(algorithm: string, secret: Uint8Array): void {
+  const minBytes = HMAC_KEY_BYTES[algorithm];
+  if (secret.byteLength < minBytes) {
+    throw new ConfigError(
+      `Invalid "auth.jwt": the secret is ${secret.byteLength} bytes; ${algorithm} needs at least ${minBytes}`,
+    );
+  }
 }
 
 /** Maps a jose error to a rejection reason; anything unexpected counts as malformed. */

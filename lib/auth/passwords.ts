@@ -6,6 +6,7 @@
  * and compared in constant time rather than trusting a library's `verify`.
  */
 
+import { timingSafeEqual as nodeTimingSafeEqual } from "node:crypto";
 import { argon2id, bcrypt } from "hash-wasm";
 
 /** argon2id cost: 19 MiB, 2 passes, 1 lane (OWASP Password Storage Cheat Sheet). */
@@ -57,6 +58,28 @@ export async function hashPassword(password: string): Promise<string> {
   });
 }
 
+/** The kind of a stored hash and a number that orders hashes of that kind by cost. */
+export interface HashCost {
+  /** The hash family. */
+  kind: "argon2id" | "bcrypt";
+  /** Grows with the work one verification takes (argon2id: memory × passes; bcrypt: 2^cost). */
+  weight: number;
+}
+
+/**
+ * Tells which kind `hash` is and how costly it is to verify, or null when it
+ * is not supported. Used to pick the dummy hash unknown user names are checked
+ * against, so they cost what the slowest real user costs.
+ */
+export function describeHashCost(hash: string): HashCost | null {
+  const argon = parseArgon2id(hash);
+  if (argon !== null) {
+    return { kind: "argon2id", weight: argon.memorySize * argon.iterations };
+  }
+  const crypt = parseBcrypt(hash);
+  return crypt === null ? null : { kind: "bcrypt", weight: 2 ** crypt.cost };
+}
+
 /** Tells whether `hash` is a password hash berth can verify (argon2id or bcrypt, sane parameters). */
 export function isSupportedHash(hash: string): boolean {
   return parseArgon2id(hash) !== null || parseBcrypt(hash) !== null;
@@ -106,12 +129,12 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   return false;
 }
 
-/** Compares two byte strings in time that depends only on their lengths. */
+/**
+ * Compares two byte strings in time that depends only on their lengths
+ * (`node:crypto`'s comparison, which throws on a length mismatch instead).
+ */
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  let difference = a.length ^ b.length;
-  const length = Math.max(a.length, b.length);
-  for (let i = 0; i < length; i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return difference === 0;
+  return a.length === b.length && nodeTimingSafeEqual(a, b);
 }
 
 interface Argon2Parts {

@@ -21,6 +21,7 @@ import {
   createTokenVerifier,
   type JwtOptions,
   loadJwtOptions,
+  SESSION_VERSION_CLAIM,
   type TokenVerification,
 } from "../../lib/auth/jwt.ts";
 import * as v from "valibot";
@@ -98,6 +99,65 @@ Deno.test("verify() accepts HS384 and HS512 with a long enough secret", async ()
     const verifier = createTokenVerifier({ secret, algorithms: [alg] });
     assertAccepted(await verifier.verify(await mint({ alg, key: secret })));
   }
+});
+
+Deno.test("createTokenVerifier() needs the same key length per HS algorithm as the signer", () => {
+  // [algorithm, key bytes, accepted]: RFC 7518 §3.2, a key at least as long as the hash.
+  const rows: [string, number, boolean][] = [
+    ["HS256", 31, false],
+    ["HS256", 32, true],
+    ["HS384", 32, false],
+    ["HS384", 48, true],
+    ["HS512", 32, false],
+    ["HS512", 63, false],
+    ["HS512", 64, true],
+  ];
+  for (const [algorithm, bytes, accepted] of rows) {
+    const secret = new Uint8Array(bytes).fill(7);
+    const hs = algorithm as "HS256" | "HS384" | "HS512";
+    const verify = () => createTokenVerifier({ secret, algorithms: [algorithm] });
+    const sign = () => createTokenSigner({ secret, algorithm: hs });
+    if (accepted) {
+      verify();
+      sign();
+    } else {
+      const message = new RegExp(`${algorithm} needs at least`);
+      assert.throws(verify, message, `verifier ${algorithm} ${bytes}`);
+      assert.throws(sign, message, `signer ${algorithm} ${bytes}`);
+    }
+  }
+  // With several HS algorithms allowed, the longest need decides.
+  assert.throws(
+    () => createTokenVerifier({ secret: SECRET, algorithms: ["HS256", "HS512"] }),
+    /HS512 needs at least 64/,
+  );
+});
+
+Deno.test("sign() puts a jti and the session version in the token; verify() reads them back", async () => {
+  const signer = createTokenSigner({ secret: SECRET });
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
+  const signed = await signer.sign({ name: "bob", roles: [] }, {
+    ttlSeconds: 60,
+    sessionVersion: "v1",
+  });
+  const result = await verifier.verify(signed.token);
+  assertAccepted(result);
+  assert.equal(result.tokenId, signed.tokenId);
+  assert.match(signed.tokenId, /^[0-9a-f-]{36}$/);
+  assert.equal(result.sessionVersion, "v1");
+  const external = await mint({
+    alg: "HS256",
+    key: SECRET,
+    payload: { jti: 5 } as unknown as JWTPayload,
+  });
+  const plain = await verifier.verify(external);
+  assertAccepted(plain);
+  assert.equal(plain.tokenId, null, "a non-string jti is ignored");
+  assert.equal(plain.sessionVersion, null, "not a berth session");
+  const odd = await mint({ alg: "HS256", key: SECRET, payload: { [SESSION_VERSION_CLAIM]: 1 } });
+  const oddResult = await verifier.verify(odd);
+  assertAccepted(oddResult);
+  assert.equal(oddResult.sessionVersion, null);
 });
 
 Deno.test("verify() accepts a single public JWK", async () => {

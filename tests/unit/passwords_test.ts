@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { bcrypt } from "hash-wasm";
 import {
   ARGON2_PARAMETERS,
+  describeHashCost,
   DUMMY_HASH,
   hashPassword,
   isSupportedHash,
@@ -126,4 +127,19 @@ Deno.test("timingSafeEqual() compares contents and lengths", () => {
   assert.equal(timingSafeEqual(bytes("abc"), bytes("abcd")), false);
   assert.equal(timingSafeEqual(bytes(""), bytes("")), true);
   assert.equal(timingSafeEqual(bytes("a"), bytes("")), false);
+});
+
+Deno.test("describeHashCost() orders hashes of one kind by their work", async () => {
+  const rows: [string, { kind: string; weight: number } | null][] = [
+    [DUMMY_HASH, { kind: "argon2id", weight: 19_456 * 2 }],
+    [
+      "$argon2id$v=19$m=65536,t=3,p=4$4Jy7Z9vPOHkdju6ZE+hv5g$K+OlZsxnSXHNx0dTOy9cnS0VquMs6Qse3pgxhq//HlQ",
+      { kind: "argon2id", weight: 65_536 * 3 },
+    ],
+    [await bcryptHash("x", "$2y$", 5), { kind: "bcrypt", weight: 32 }],
+    [await bcryptHash("x", "$2b$", 6), { kind: "bcrypt", weight: 64 }],
+    ["$apr1$abc$def", null],
+    ["", null],
+  ];
+  for (const [hash, expected] of rows) assert.deepEqual(describeHashCost(hash), expected, hash);
 });
