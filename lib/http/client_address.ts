@@ -151,6 +151,9 @@ function walkChain(
 /** Accepts `1.2.3.4`, `1.2.3.4:5`, `::1`, `[::1]` and `[::1]:5`; anything else is null. */
 function parseNode(text: string): IpBytes | null {
   const value = text.trim();
+  // PERF: the usual entry is a bare address; the regexes are for the rest.
+  const direct = parseIpAddress(value);
+  if (direct !== null) return direct;
   const bracketed = BRACKETED_REGEXP.exec(value);
   if (bracketed !== null) return bracketed[1].includes(":") ? parseIpAddress(bracketed[1]) : null;
   const withPort = IPV4_PORT_REGEXP.exec(value);

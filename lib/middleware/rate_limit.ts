@@ -101,9 +101,7 @@ export function rateLimitKey(address: string): string {
   const bytes = parseIpAddress(address);
   if (bytes === null) return address;
   if (bytes.length === 4) return formatIpAddress(bytes);
-  const network = new Uint8Array(16);
-  network.set(bytes.subarray(0, 8));
-  return `${formatIpAddress(network)}/64`;
+  return `${formatIpAddress([...bytes.slice(0, 8), 0, 0, 0, 0, 0, 0, 0, 0])}/64`;
 }
 
 /** Options for {@linkcode rateLimit}. */
