@@ -31,6 +31,7 @@ import {
   URL_VALUE_REGEXP,
 } from "./schema.ts";
 import { mergeRecord, parseBooleanWord } from "./values.ts";
+import { isLoopbackAddress } from "../http/ip_address.ts";
 
 /** File names looked for in the working directory, in order. */
 export const CONFIG_FILE_NAMES: readonly string[] = ["berth.json", "berth.jsonc"];
@@ -86,8 +87,6 @@ export const SETTINGS_ENV_NAMES: readonly string[] = [
 
 const INTEGER_REGEXP = /^[+-]?[0-9]+$/;
 
-const LOOPBACK_HOST_REGEXP =
-  /^(?:localhost|127(?:\.[0-9]{1,3}){3}|::1|(?:0:){7}1|::ffff:127(?:\.[0-9]{1,3}){3})$/i;
 const WILDCARD_HOSTS: ReadonlySet<string> = new Set(["0.0.0.0", "::", "0:0:0:0:0:0:0:0"]);
 
 /**
@@ -210,7 +209,7 @@ export function collectWarnings(settings: Settings): string[] {
 
 /** Whether berth bound to `host` is reachable from other machines. */
 export function isPublicHost(host: string): boolean {
-  return !LOOPBACK_HOST_REGEXP.test(host);
+  return host.toLowerCase() !== "localhost" && !isLoopbackAddress(host);
 }
 
 /** Values read from `BERTH_*` variables, before validation. */
