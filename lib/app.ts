@@ -19,13 +19,22 @@
  *    touched (internal endpoints keep their own checks).
  * 4b. `internalEndpoints` under `/_berth/` (health, metrics).
  * 4c. Routing that may redirect or re-route the request (after any
- *    authentication): `redirects` (`_redirects` rules), `cleanUrls`
- *    (clean URLs, trailing-slash policy), `spaFallback`, then
- *    `reservedPaths`, which keeps `_headers`, `_redirects` and the internal
- *    prefix from ever reaching the file core, whatever a rewrite says.
+ *    authentication): `redirects` (`_redirects` rules), then (with access
+ *    rules) `accessGuard` on the path a rewrite chose, before any later
+ *    layer probes the disk there; `cleanUrls` (clean URLs, trailing-slash
+ *    policy), `spaFallback`, then `reservedPaths`, which keeps `_headers`,
+ *    `_redirects` and the internal prefix from ever reaching the file core,
+ *    whatever a rewrite says.
  * 4d. `accessGuard` (with access rules): the rules again, on the path the
  *    routing layers chose, so no rewrite or fallback leads around them.
- * 5. The file core: `serveFiles` (listings hide what the visitor may not read).
+ * 5. The file core: `serveFiles`. With access rules it also checks the file
+ *    or directory it resolved (real path: symlinks, index files and
+ *    precompressed siblings included) before reading it, and listings hide
+ *    what the visitor may not read. berth's own files (config, users, keys,
+ *    logs, ready file) are absent to it whatever the settings say.
+ *
+ * Every layer decides on the one canonical path in `context.path` (decoded
+ * once; `limits` answers 400 when it does not decode), never on the raw URL.
  *
  * (DESIGN.md lists the decorators inside the error boundary; they sit outside
  * it here so that 4xx/5xx pages carry nosniff, operator headers and CORS.)
@@ -58,6 +67,8 @@ import { createSiteRulesHolder, loadSiteRules, type SiteRulesHolder } from "./ru
 import { BERTH_VERSION } from "./version.ts";
 import { canReadPath } from "./auth/access_rules.ts";
 import { type AuthRuntime, loadAuth } from "./auth/load_auth.ts";
+import type { ResourceGuard } from "./middleware/auth.ts";
+import { compileOwnFiles, listOwnFilePaths } from "./config/own_files.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 
 /** Options for {@linkcode createApp}. */
@@ -85,6 +96,11 @@ export interface AppOptions {
    * the watcher and read `stats()`); when absent one is made from settings.
    */
   cache?: FileCache;
+  /**
+   * The config file the settings came from: one of berth's own files, never
+   * served (the others follow from `settings`).
+   */
+  configFile?: string | null;
 }
 
 /** Makes the hot-file cache described by `settings.cache` (its watcher is not started). */
@@ -160,8 +176,13 @@ export async function createApp(options: AppOptions): Promise<Handler> {
   layers.push(limits(settings.limits));
   if (settings.rateLimit.requestsPerSecond > 0) layers.push(rateLimit(settings.rateLimit));
   const auth = options.auth !== undefined ? options.auth : await loadAuth(settings);
-  // With access rules: the guard after the routing layers, and filtered listings.
+  const ownFiles = await compileOwnFiles(
+    listOwnFilePaths(settings, { configFile: options.configFile, root: options.root }),
+  );
+  // With access rules: the guards after the routing layers, the core's
+  // check of the resolved file, and filtered listings.
   let guard: Middleware | null = null;
+  let resourceGuard: ResourceGuard | undefined;
   let canList: ServeFilesOptions["canList"];
   if (auth !== null) {
     const authOptions = {
@@ -170,7 +191,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
       exemptPrefix: settings.internalPrefix,
     };
     // The auth layers (and the TOTP/password code under them) load only when used.
-    const [{ login }, { accessGuard, authenticate }] = await Promise.all([
+    const [{ login }, { accessGuard, authenticate, createResourceGuard }] = await Promise.all([
       import("./middleware/login.ts"),
       import("./middleware/auth.ts"),
     ]);
@@ -181,6 +202,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     layers.push(authenticate(authOptions));
     if (auth.rules.length > 0) {
       guard = accessGuard(authOptions);
+      resourceGuard = createResourceGuard(authOptions);
       canList = (segments, access) => canReadPath(auth.rules, segments, access);
     }
   }
@@ -198,8 +220,10 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     listing: settings.listing,
     cleanUrls: settings.cleanUrls,
     cache,
+    ownFiles,
   });
   layers.push(redirects({ rules: siteRules, probe }));
+  if (guard !== null) layers.push(guard);
   if (settings.cleanUrls || settings.trailingSlash !== "auto") {
     layers.push(cleanUrls({
       cleanUrls: settings.cleanUrls,
@@ -222,6 +246,8 @@ export async function createApp(options: AppOptions): Promise<Handler> {
       cacheControl: settings.cacheControl,
       notFoundPage: settings.notFoundPage === "" ? null : settings.notFoundPage,
       canList,
+      guard: resourceGuard,
+      ownFiles,
       cache,
       predecoration,
       compression: {

@@ -4,6 +4,8 @@
  * middlewares plus a final handler into one request handler.
  */
 
+import type { RequestPath } from "./http/request_path.ts";
+
 /** A user established by an authentication layer. */
 export interface AuthenticatedUser {
   /** Stable user name or token subject. */
@@ -12,10 +14,41 @@ export interface AuthenticatedUser {
   roles: readonly string[];
 }
 
+/**
+ * What the layers below learned about a request's answer, for the layers
+ * above: one object per request, shared by every context a rewrite makes.
+ */
+export interface RequestOutcome {
+  /**
+   * The answer needed authentication (the request path or the file it
+   * reached is protected): it is private to the caller, and header rules
+   * may tighten its caching but never loosen it.
+   */
+  protected: boolean;
+  /**
+   * With `protected`: the deciding access rule opted in (`"shareable": true`)
+   * to header rules setting its caching as they please.
+   */
+  shareable: boolean;
+  /**
+   * Canonical text of the real path, relative to the root, of the file or
+   * directory the core answered from (symlinks resolved), or null when it
+   * answered from nothing. Header rules match it as well as the request path.
+   */
+  resource: string | null;
+}
+
 /** Per-request facts shared by every layer. */
 export interface RequestContext {
-  /** The parsed request URL. */
+  /** The parsed request URL (its path only ever from the request target, never the Host). */
   readonly url: URL;
+  /**
+   * The canonical decoded path of `url`, worked out once (see request_path.ts);
+   * every layer decides on it, never on `url.pathname`.
+   */
+  readonly path: RequestPath;
+  /** Shared with every re-routed context of the same request. */
+  readonly outcome: RequestOutcome;
   /** Short id that ties the access log line to other records of the request. */
   readonly requestId: string;
   /** Address of the peer (or the proxy-supplied client with trust-proxy). */

@@ -8,6 +8,8 @@
 
 import type { RequestContext } from "./compose.ts";
 import { createClientResolver, type ProxyOptions } from "./http/client_address.ts";
+import { HEADER } from "./http/constants.ts";
+import { parseRequestPath, type RequestPath } from "./http/request_path.ts";
 
 /** Options for {@linkcode createRequestContextFactory}. */
 export interface RequestContextFactoryOptions {
@@ -41,8 +43,15 @@ export function createRequestContextFactory(
     // Read now: Deno's request handle may be gone once the response is sent.
     const remote = info?.remoteAddr;
     const peer = remote !== undefined && "hostname" in remote ? remote.hostname : "";
+    const target = readTarget(request);
+    let path: RequestPath | undefined;
     return {
-      url: new URL(request.url),
+      url: target.url,
+      // Decoded on first read (the first guard reads it, once per request).
+      get path() {
+        return path ??= target.refusal ?? parseRequestPath(target.url.pathname);
+      },
+      outcome: { protected: false, shareable: false, resource: null },
       get requestId() {
         return requestId ??= `${idPrefix}-${number.toString(36)}`;
       },
@@ -53,4 +62,48 @@ export function createRequestContextFactory(
       user: null,
     };
   };
+}
+
+/**
+ * A `Host` that is a valid `host[:port]` (RFC 9110 §7.2, RFC 3986 §3.2.2):
+ * a bracketed IP literal or a registered name of unreserved characters.
+ */
+const HOST_REGEXP = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::[0-9]{1,5})?$/;
+
+/** The URL of a request whose path berth refuses to decide on. */
+const UNUSABLE_URL = "http://invalid.invalid/";
+
+/**
+ * The request URL, with a refusal when its path cannot be trusted.
+ * SECURITY: Deno builds `request.url` as scheme + Host + request target, so a
+ * Host such as `a/old.html?` moves the real target into the query and serves
+ * another path. The path served must come from the request target only: a
+ * Host that is not a plain `host[:port]` is refused with 400 before any layer
+ * reads the path. (A missing or empty Host, which HTTP/1.0 and HTTP/2 allow,
+ * is replaced by Deno with the listening address and is harmless.)
+ */
+function readTarget(request: Request): { url: URL; refusal: RequestPath | null } {
+  const host = request.headers.get(HEADER.HOST);
+  if (host !== null && host !== "" && !isValidHost(host)) {
+    return {
+      url: new URL(UNUSABLE_URL),
+      refusal: { ok: false, message: "The Host header is not a valid host[:port]" },
+    };
+  }
+  try {
+    return { url: new URL(request.url), refusal: null };
+  } catch {
+    return {
+      url: new URL(UNUSABLE_URL),
+      refusal: { ok: false, message: "The request URL cannot be parsed" },
+    };
+  }
+}
+
+/** Reports whether `host` is `name[:port]` with a port up to 65535. */
+function isValidHost(host: string): boolean {
+  if (!HOST_REGEXP.test(host)) return false;
+  const colon = host.lastIndexOf(":");
+  if (colon === -1 || host.endsWith("]")) return true;
+  return Number(host.slice(colon + 1)) <= 65535;
 }

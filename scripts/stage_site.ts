@@ -21,6 +21,12 @@ import {
 } from "../lib/embedded.ts";
 import { contentTypeFor, isCompressibleType } from "../lib/fs/media_type.ts";
 import { isHiddenPath } from "../lib/fs/resolve_path.ts";
+import {
+  compileOwnFiles,
+  listOwnFilePaths,
+  NO_OWN_FILES,
+  type OwnFiles,
+} from "../lib/config/own_files.ts";
 import { BERTH_VERSION } from "../lib/version.ts";
 
 /** Name of the generated entry module inside the staging directory. */
@@ -81,12 +87,18 @@ export async function stageSite(options: StageSiteOptions): Promise<StagedSite> 
     });
   }
   let dotfiles = false;
+  // SECURITY: a site directory that is also berth's home (users file,
+  // secret, config) must not carry them into a binary anyone can unpack.
+  let ownFiles: OwnFiles = NO_OWN_FILES;
   const configFiles: { from: string; to: string }[] = [];
   let configRelative: string | null = null;
   if (options.config !== null) {
     const config = resolve(options.config);
     const loaded = await loadSettings({ configPath: config, cwd: dirname(config) });
     dotfiles = loaded.settings.dotfiles;
+    ownFiles = await compileOwnFiles(
+      listOwnFilePaths(loaded.settings, { configFile: config, cwd: dirname(config) }),
+    );
     configRelative = `config/${basename(config)}`;
     configFiles.push({ from: config, to: configRelative });
     for (const extra of listConfigFiles(loaded.settings, loaded.sources, dirname(config))) {
@@ -103,7 +115,7 @@ export async function stageSite(options: StageSiteOptions): Promise<StagedSite> 
   const files: Record<string, EmbeddedFileFacts> = {};
   const skipped: string[] = [];
   const realSite = await Deno.realPath(site);
-  for await (const entry of walkSite(realSite, [], { dotfiles, skipped })) {
+  for await (const entry of walkSite(realSite, [], { dotfiles, skipped, ownFiles })) {
     const bytes = await Deno.readFile(entry.path);
     const relativePath = entry.segments.join("/");
     const target = join(siteOut, ...entry.segments);
@@ -211,7 +223,13 @@ interface SiteFile {
 async function* walkSite(
   dir: string,
   segments: string[],
-  context: { dotfiles: boolean; skipped: string[]; root?: string; visited?: Set<string> },
+  context: {
+    dotfiles: boolean;
+    skipped: string[];
+    ownFiles: OwnFiles;
+    root?: string;
+    visited?: Set<string>;
+  },
 ): AsyncGenerator<SiteFile> {
   const root = context.root ?? dir;
   const visited = context.visited ?? new Set([dir]);
@@ -237,6 +255,10 @@ async function* walkSite(
     }
     if (real !== root && !real.startsWith(root + SEP)) {
       context.skipped.push(`${display} (symlink out of the site)`);
+      continue;
+    }
+    if (context.ownFiles.has(real)) {
+      context.skipped.push(`${display} (one of berth's own files)`);
       continue;
     }
     // A symlink to a dotfile is as hidden as the dotfile: berth checks the real path too.

@@ -8,6 +8,7 @@
 
 import type { AuthenticatedUser } from "../compose.ts";
 import type { AccessRuleConfig } from "../config/schema.ts";
+import { encodedSiblingBase } from "../http/encoded_sibling.ts";
 
 /** Who may read the paths a rule matches. */
 export type AccessRequirement =
@@ -25,11 +26,19 @@ export interface AccessRule {
   requirement: AccessRequirement;
   /** Tests a canonical decoded path (see {@linkcode canonicalAccessPath}). */
   regexp: RegExp;
+  /** Header rules may set the caching of answers this rule protects (`"shareable": true`). */
+  shareable: boolean;
 }
 
 /** What {@linkcode decideAccess} concludes for one request. */
 export type AccessDecision =
-  | { kind: "allow"; rule: AccessRule | null; protected: boolean }
+  | {
+    kind: "allow";
+    rule: AccessRule | null;
+    protected: boolean;
+    /** The protecting rules all opted in to header rules setting caching (`"shareable": true`). */
+    shareable: boolean;
+  }
   | { kind: "unauthenticated"; rule: AccessRule }
   | { kind: "forbidden"; rule: AccessRule };
 
@@ -72,6 +81,7 @@ export function compileAccessRules(configs: readonly AccessRuleConfig[]): Access
       ? { kind: "authenticated" }
       : { kind: "roles", roles: [...(config.roles ?? [])] },
     regexp: compilePattern(config.path),
+    shareable: config.shareable === true,
   }));
 }
 
@@ -150,26 +160,63 @@ export function decideAccess(
   user: AuthenticatedUser | null,
 ): AccessDecision {
   if (rule === null || rule.requirement.kind === "public") {
-    return { kind: "allow", rule, protected: false };
+    return { kind: "allow", rule, protected: false, shareable: false };
   }
   if (user === null) return { kind: "unauthenticated", rule };
   if (rule.requirement.kind === "roles") {
     const granted = rule.requirement.roles.some((role) => user.roles.includes(role));
     if (!granted) return { kind: "forbidden", rule };
   }
-  return { kind: "allow", rule, protected: true };
+  return { kind: "allow", rule, protected: true, shareable: rule.shareable };
+}
+
+/**
+ * The paths whose rules govern a canonical `path`: itself and, for a
+ * precompressed sibling (`/docs/report.txt.gz`), the file it encodes.
+ * SECURITY: a sibling holds the same content as its base file, so it
+ * inherits the base file's protection.
+ */
+export function governingPaths(path: string): string[] {
+  const base = encodedSiblingBase(path);
+  return base === null ? [path] : [path, base];
+}
+
+/**
+ * Decides access for a request that reaches several paths at once (the
+ * request path, the real path of the file it resolved to, and the base file
+ * of a precompressed sibling): refused when any of them refuses, protected
+ * when any of them is protected. Protection follows the file, not the URL.
+ */
+export function decideAccessForPaths(
+  rules: readonly AccessRule[],
+  paths: readonly string[],
+  user: AuthenticatedUser | null,
+): AccessDecision {
+  let allowed: Extract<AccessDecision, { kind: "allow" }> | null = null;
+  for (const path of paths) {
+    for (const governing of governingPaths(path)) {
+      const decision = decideAccess(findAccessRule(rules, governing), user);
+      if (decision.kind !== "allow") return decision;
+      if (allowed === null || (decision.protected && !allowed.protected)) allowed = decision;
+      else if (decision.protected && !decision.shareable) allowed = decision;
+    }
+  }
+  return allowed ?? { kind: "allow", rule: null, protected: false, shareable: false };
 }
 
 /**
  * Whether `user` may read the path made of `segments` (a directory when
- * `directory`); what listings use to hide entries a visitor could not open.
+ * `directory`), reached as `resource` (the canonical real path, relative to
+ * the root, it resolves to); what listings use to hide entries a visitor
+ * could not open, by either name.
  */
 export function canReadPath(
   rules: readonly AccessRule[],
   segments: readonly string[],
-  options: { directory: boolean; user: AuthenticatedUser | null },
+  options: { directory: boolean; user: AuthenticatedUser | null; resource?: string },
 ): boolean {
   if (rules.length === 0) return true;
-  const rule = findAccessRule(rules, canonicalAccessPath(segments, options.directory));
-  return decideAccess(rule, options.user).kind === "allow";
+  const paths = [canonicalAccessPath(segments, options.directory)];
+  if (options.resource !== undefined) paths.push(options.resource);
+  return decideAccessForPaths(rules, paths, options.user).kind === "allow";
 }

@@ -232,6 +232,7 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
       siteRules,
       cache,
       auth,
+      configFile: loaded.configFile,
     });
     if (settings.cache.enabled && settings.cache.watch && embedded === undefined) {
       cacheWatch = cache.watch(root);
@@ -279,6 +280,7 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
           root,
           port: server.port,
           tls,
+          configFile: loaded.configFile,
         });
       } catch (error) {
         writeStderr(`berth: Cannot start ${workerCount} workers: ${(error as Error).message}\n`);

@@ -17,6 +17,8 @@ export interface WorkerStartMessage {
   root: string;
   port: number;
   tls?: { cert: string; key: string };
+  /** The config file in use: one of berth's own files, never served. */
+  configFile?: string | null;
 }
 
 /** What a worker answers. */
@@ -37,6 +39,8 @@ export interface WorkerPoolOptions {
   port: number;
   /** TLS material, when serving TLS. */
   tls?: { cert: string; key: string };
+  /** The config file in use, so workers hide it too. */
+  configFile?: string | null;
 }
 
 /** The running extra isolates. */
@@ -93,6 +97,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     root: options.root,
     port: options.port,
     tls: options.tls,
+    configFile: options.configFile,
   };
   try {
     await Promise.all(Array.from({ length: options.count }, () => {

@@ -10,6 +10,7 @@
  * tests run without touching the disk or the real environment.
  */
 
+import { describeOwnFilesInRoot } from "./own_files.ts";
 import { dirname, resolve } from "node:path";
 import * as v from "valibot";
 import { ConfigError, findClosestName, formatValue } from "./errors.ts";
@@ -138,6 +139,7 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Loaded
   resolvePaths(settings as Record<string, unknown>, cwd);
 
   warnings.push(...collectWarnings(settings));
+  warnings.push(...describeOwnFilesInRoot(settings, { configFile: file?.path ?? null, cwd }));
   return { settings, sources, configFile: file?.path ?? null, warnings };
 }
 

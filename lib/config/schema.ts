@@ -126,6 +126,8 @@ const ACCESS_RULE_SCHEMA = v.pipe(
     roles: v.optional(v.pipe(v.array(NON_EMPTY_STRING), v.nonEmpty())),
     authenticated: v.optional(v.literal(true)),
     public: v.optional(v.literal(true)),
+    // SECURITY: off by default; protected answers stay private whatever header rules say.
+    shareable: v.optional(v.boolean()),
   }),
   v.check(
     (rule) =>

@@ -8,6 +8,7 @@
 
 import { join, sep as SEP } from "node:path";
 import type { FileInfo, FileSystem } from "./types.ts";
+import type { OwnFiles } from "../config/own_files.ts";
 
 /** Result of {@linkcode decodeRequestPath}; `ok: false` always means answering 400 with `message`. */
 export type DecodedPath =
@@ -26,6 +27,11 @@ export interface ResolvePathOptions {
   root: string;
   /** Serve names starting with `.`; when false they are "not found" (`.well-known` excepted). */
   dotfiles: boolean;
+  /**
+   * berth's own files (config, users, keys, logs, ready file): "not found"
+   * whatever `dotfiles` says, so they are never served or listed.
+   */
+  ownFiles?: OwnFiles;
 }
 
 /** Result of {@linkcode resolvePath}: a file or directory by real path, or not found. */
@@ -152,7 +158,7 @@ function isPlainSegment(segment: string): boolean {
 }
 
 /** Splits `real` into segments relative to `root`, or `null` when it lies outside. */
-function relativeToRoot(root: string, real: string): string[] | null {
+export function relativeToRoot(root: string, real: string): string[] | null {
   if (real === root) return [];
   // Comparing against root + separator stops the sibling-prefix trick (`/srv/site-other`).
   const prefix = root.endsWith(SEP) ? root : root + SEP;
@@ -183,7 +189,8 @@ function isFileSystemError(error: unknown): boolean {
  *
  * Costs one `realPath` and one `stat`. The real path must be the root or lie
  * under it, and without `dotfiles` no segment of it (relative to the root) may
- * start with `.`, so a symlink to `.env` is hidden too. Every failure,
+ * start with `.`, so a symlink to `.env` is hidden too; berth's own files are
+ * never found. Every failure,
  * including hostile segments and filesystem errors, is `not-found`; only
  * errors that do not come from the filesystem are rethrown.
  * SECURITY: the check and the later open are not atomic; someone who can
@@ -202,6 +209,8 @@ export async function resolvePath(
     const relative = relativeToRoot(root, real);
     if (relative === null) return NOT_FOUND;
     if (!dotfiles && isHiddenPath(relative)) return NOT_FOUND;
+    // SECURITY: by real path, so a symlink or another spelling reaches nothing either.
+    if (options.ownFiles?.has(real)) return NOT_FOUND;
     const info = await fs.stat(real);
     if (info.isFile) return { kind: "file", path: real, info };
     if (info.isDirectory) return { kind: "directory", path: real, info };

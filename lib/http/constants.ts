@@ -77,6 +77,7 @@ export const HEADER = {
   COOKIE: "cookie",
   DATE: "date",
   ETAG: "etag",
+  HOST: "host",
   IF_MATCH: "if-match",
   IF_MODIFIED_SINCE: "if-modified-since",
   IF_NONE_MATCH: "if-none-match",

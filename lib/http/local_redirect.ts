@@ -5,6 +5,7 @@
  */
 
 import { HEADER } from "./constants.ts";
+import { parseRequestPath, type RequestPath } from "./request_path.ts";
 
 /**
  * Path rebuilt from decoded segments, each percent-encoded again.
@@ -33,8 +34,13 @@ export function createRedirect(location: string, status: number): Response {
   });
 }
 
-/** Request and context for the layers below, re-routed to `url` (a rewrite). */
-export function rerouteRequest<C extends { url: URL }>(
+/**
+ * Request and context for the layers below, re-routed to `url` (a rewrite).
+ * The new context's canonical path is derived from `url` once, here; the
+ * request's outcome object is shared, so what the layers below learn (the
+ * answer was protected, the file it came from) reaches the layers above.
+ */
+export function rerouteRequest<C extends { url: URL; path: RequestPath }>(
   request: Request,
   context: C,
   url: URL,
@@ -51,5 +57,5 @@ export function rerouteRequest<C extends { url: URL }>(
     (init as { duplex?: string }).duplex = "half";
   }
   init.signal = request.signal;
-  return [new Request(url, init), { ...context, url }];
+  return [new Request(url, init), { ...context, url, path: parseRequestPath(url.pathname) }];
 }

@@ -9,17 +9,17 @@
  */
 
 import type { AuthenticatedUser, Middleware, RequestContext } from "../compose.ts";
-import { HttpError } from "../errors.ts";
-import { decodeRequestPath } from "../fs/resolve_path.ts";
 import { acceptsHtml } from "../http/accept.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
-import { appendHeaderToken, applyHeaders } from "../http/response_headers.ts";
+import { appendHeaderToken } from "../http/response_headers.ts";
+import { CREDENTIAL_VARY, keepPrivate } from "../http/private_caching.ts";
 import {
   type AccessDecision,
   canonicalAccessPath,
-  decideAccess,
-  findAccessRule,
+  decideAccessForPaths,
 } from "../auth/access_rules.ts";
+import { requirePath } from "../http/request_path.ts";
+import type { Resource } from "../serve/resource.ts";
 import type { TokenVerification, TokenVerifier } from "../auth/jwt.ts";
 import type { AuthRuntime } from "../auth/load_auth.ts";
 import { nextForUrl } from "../auth/safe_next.ts";
@@ -68,27 +68,26 @@ const BEARER_REGEXP = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)[ ]*$/i;
 /** Longest Authorization value looked at. */
 const MAX_AUTHORIZATION_LENGTH = 8192;
 
-const VARY_TOKENS = ["Authorization", "Cookie"] as const;
-
 /**
  * Builds the outer auth layer: resolves the caller, then allows the request,
  * challenges it (401, or 303 to the login page for a browser navigation) or
- * forbids it (403). Responses for protected paths become `private` and vary
- * on `Authorization` and `Cookie`; a session cookie past half its life is
+ * forbids it (403). Responses that needed authentication — because of the
+ * request path, or of the file the core reached (see
+ * {@linkcode createResourceGuard}) — become `private` and vary on
+ * `Authorization` and `Cookie`; a session cookie past half its life is
  * renewed on them.
  */
 export function authenticate(options: AuthOptions): Middleware {
   const { runtime } = options;
   const resolveCaller = createCallerResolver(runtime);
   return async function authenticateRequest(request, context, next) {
-    const path = decodeForRules(context.url.pathname);
+    const path = accessPathOf(context);
     const caller = await resolveCaller(request, context);
     context.user = caller.user;
     if (options.exemptPrefix !== undefined && path.startsWith(options.exemptPrefix)) {
       return await next();
     }
-    const rule = findAccessRule(runtime.rules, path);
-    const decision = decideAccess(rule, caller.user);
+    const decision = decideAccessForPaths(runtime.rules, [path], caller.user);
     if (decision.kind !== "allow") {
       if (caller.rejection !== null) {
         writeAuditEvent({
@@ -102,7 +101,8 @@ export function authenticate(options: AuthOptions): Middleware {
       return denyAccess(request, context, { decision, path, options, rejected: caller.rejection });
     }
     const response = await next();
-    if (!decision.protected) return response;
+    if (decision.protected) noteProtected(context, decision.shareable);
+    if (!context.outcome.protected) return response;
     const marked = markPrivate(response);
     if (caller.source === "cookie" && caller.user !== null) {
       // `secure` includes a trusted TLS proxy's word (see createClientResolver).
@@ -114,27 +114,82 @@ export function authenticate(options: AuthOptions): Middleware {
 }
 
 /**
- * Builds the inner guard: the same rules, applied to the request as the file
- * core will see it (after rewrites), with the user the outer layer found.
+ * Builds the inner guard: the same rules, applied to the path as it is after
+ * routing (a rewrite, clean URL or fallback), with the user the outer layer
+ * found. It stands right after the `_redirects` layer, so a rewrite into a
+ * protected area is refused before any later layer probes the disk there,
+ * and again just above the file core.
  */
 export function accessGuard(options: AuthOptions): Middleware {
   const { runtime } = options;
   return async function guardAccess(request, context, next) {
-    const path = decodeForRules(context.url.pathname);
-    const decision = decideAccess(findAccessRule(runtime.rules, path), context.user);
+    const path = accessPathOf(context);
+    const decision = decideAccessForPaths(runtime.rules, [path], context.user);
     if (decision.kind !== "allow") {
       return denyAccess(request, context, { decision, path, options, rejected: null });
     }
-    const response = await next();
-    return decision.protected ? markPrivate(response) : response;
+    // The outer layer makes the answer private: the outcome says it must.
+    if (decision.protected) noteProtected(context, decision.shareable);
+    return await next();
   };
 }
 
-/** The canonical decoded path, or a 400 for paths the file core would refuse too. */
-function decodeForRules(pathname: string): string {
-  const decoded = decodeRequestPath(pathname);
-  if (!decoded.ok) throw new HttpError(STATUS.BAD_REQUEST, decoded.message);
-  return canonicalAccessPath(decoded.segments, decoded.trailingSlash);
+/** The access check the file core runs on what it resolved a request to. */
+export interface ResourceGuard {
+  /**
+   * Null when the caller may have an answer from `resource` (recording on
+   * the outcome when that needed authentication), else the 401/403/303 to
+   * send instead.
+   */
+  admit(request: Request, context: RequestContext, resource: Resource): Response | null;
+  /**
+   * Whether the caller may see `resource` as an error page (no audit record:
+   * refusing means sending the built-in page instead).
+   */
+  mayShow(context: RequestContext, resource: Resource): boolean;
+}
+
+/**
+ * Builds the check the file core runs on the file or directory it is about
+ * to answer from: the access rules applied to its real path (relative to the
+ * real root, symlinks resolved) and to the request path together, before
+ * any byte of the file is read.
+ * SECURITY: `pub/adm -> ../admin` makes `/pub/adm/a.txt` another URL for
+ * `admin/a.txt`; deciding on the resolved file keeps `/admin/*` protecting it.
+ */
+export function createResourceGuard(options: AuthOptions): ResourceGuard {
+  const { rules } = options.runtime;
+  return {
+    admit(request, context, resource) {
+      const path = accessPathOf(context);
+      const decision = decideAccessForPaths(rules, [path, resource.accessPath], context.user);
+      if (decision.kind !== "allow") {
+        return denyAccess(request, context, { decision, path, options, rejected: null });
+      }
+      if (decision.protected) noteProtected(context, decision.shareable);
+      return null;
+    },
+    mayShow(context, resource) {
+      const decision = decideAccessForPaths(rules, [resource.accessPath], context.user);
+      if (decision.kind !== "allow") return false;
+      if (decision.protected) noteProtected(context, decision.shareable);
+      return true;
+    },
+  };
+}
+
+/** Records on the request's shared outcome that its answer needed authentication. */
+function noteProtected(context: RequestContext, shareable: boolean): void {
+  const { outcome } = context;
+  // One protecting rule that did not opt in keeps the answer unshareable.
+  outcome.shareable = outcome.protected ? outcome.shareable && shareable : shareable;
+  outcome.protected = true;
+}
+
+/** The canonical decoded path the rules match, or a 400 for paths the core would refuse too. */
+function accessPathOf(context: RequestContext): string {
+  const path = requirePath(context);
+  return canonicalAccessPath(path.segments, path.trailingSlash);
 }
 
 /** Answers a request the rules refuse, and records it in the audit log. */
@@ -196,27 +251,19 @@ function denyAccess(
       { headers, preferJson: true },
     );
   }
-  for (const token of VARY_TOKENS) appendHeaderToken(response.headers, HEADER.VARY, token);
+  for (const token of CREDENTIAL_VARY) appendHeaderToken(response.headers, HEADER.VARY, token);
   return response;
 }
 
 /**
- * Makes a response private to the caller: `Cache-Control` loses `public` and
- * gains `private` (keeping no-cache, no-store, max-age...), and `Vary` names
- * the credential headers.
+ * Makes a response private to the caller: `Cache-Control` loses `public`
+ * and gains `private` (keeping no-cache, no-store, max-age...), and `Vary`
+ * names the credential headers.
  * SECURITY: without this, a shared cache could hand one user's protected
  * file, or an authorized listing, to the next visitor.
  */
 export function markPrivate(response: Response): Response {
-  const current = response.headers.get(HEADER.CACHE_CONTROL) ?? "";
-  const directives = current.split(",").map((part) => part.trim())
-    .filter((part) => part !== "" && part.toLowerCase() !== "public");
-  if (!directives.some((part) => part.toLowerCase() === "private")) directives.unshift("private");
-  const target = applyHeaders(response, [[HEADER.CACHE_CONTROL, directives.join(", ")]], {
-    mode: "override",
-  });
-  for (const token of VARY_TOKENS) appendHeaderToken(target.headers, HEADER.VARY, token);
-  return target;
+  return keepPrivate(response);
 }
 
 /** A fresh session cookie when the current one is past half its life, else null. */

@@ -15,7 +15,6 @@
  */
 
 import type { Middleware } from "../compose.ts";
-import { decodeRequestPath } from "../fs/resolve_path.ts";
 import { READ_METHODS, STATUS } from "../http/constants.ts";
 import { buildLocalPath, createRedirect, rerouteRequest } from "../http/local_redirect.ts";
 import type { PathProbe } from "../rules/path_probe.ts";
@@ -43,7 +42,7 @@ export function cleanUrls(options: CleanUrlsOptions): Middleware {
   const indexName = options.index[0];
   return async function routeCleanUrls(request, context, next) {
     if (!READ_METHODS.has(request.method)) return await next();
-    const decoded = decodeRequestPath(context.url.pathname);
+    const decoded = context.path;
     if (!decoded.ok || decoded.segments.length === 0) return await next();
     const { segments } = decoded;
     const slash = decoded.trailingSlash;

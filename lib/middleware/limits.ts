@@ -1,7 +1,7 @@
 /**
  * @module
- * Request limits checked before any other work: URL length, header count and
- * header bytes, and a deadline for producing the response head. Each
+ * Request limits checked before any other work: URL length, a request path
+ * that decodes (and a valid Host), header count and header bytes, and a deadline for producing the response head. Each
  * violation is a clear 4xx/5xx, never a hang.
  */
 
@@ -35,6 +35,10 @@ export function limits(options: LimitsOptions): Middleware {
           `The request URL is longer than ${options.maxUrlLength} bytes`,
         ),
       );
+    }
+    // The one place an undecodable path or a bad Host is answered (400).
+    if (!context.path.ok) {
+      return Promise.reject(new HttpError(STATUS.BAD_REQUEST, context.path.message));
     }
     let count = 0;
     let bytes = 0;

@@ -9,7 +9,6 @@
  */
 
 import type { Middleware, Next, RequestContext } from "../compose.ts";
-import { decodeRequestPath } from "../fs/resolve_path.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
 import { createRedirect, pinToSite, rerouteRequest } from "../http/local_redirect.ts";
 import type { PathProbe } from "../rules/path_probe.ts";
@@ -55,14 +54,14 @@ export function redirects(options: RedirectsOptions): Middleware {
     call: { request: Request; context: RequestContext; next: Next },
   ): Promise<Response> {
     const { context, next } = call;
-    const pathname = context.url.pathname;
+    const path = context.path;
+    // A path the core will refuse (400) is never re-routed.
+    if (!path.ok) return await next();
     for (const rule of rules) {
-      const params = matchPattern(rule.from, pathname);
+      // The canonical path: `//x`, `/%78` and `/a/../x` are all `/x` here.
+      const params = matchPattern(rule.from, path.text);
       if (params === null) continue;
-      const decoded = decodeRequestPath(pathname);
-      // A path the core will refuse (400) is never re-routed.
-      if (!decoded.ok) return await next();
-      if (!rule.force && await options.probe.exists(decoded.segments)) return await next();
+      if (!rule.force && await options.probe.exists(path.segments)) return await next();
       return await applyRule(rule, params, call);
     }
     return await next();

@@ -5,11 +5,17 @@
  * name from several blocks are joined with ", " (as Cloudflare Pages does)
  * and replace the header berth would have sent; `! Name` removes a header,
  * including one berth sets itself (e.g. `X-Frame-Options`). Patterns match
- * the path the client asked for, before any rewrite. A decorator: it only
- * changes headers, never the status or body.
+ * the canonical path the client asked for (before any rewrite) and the file
+ * that answered it (its real path relative to the root), so a block follows
+ * its file through symlinks and odd spellings alike. An answer that needed
+ * authentication stays private whatever a block says (see
+ * private_caching.ts). A decorator: it only changes headers, never the
+ * status or body.
  */
 
 import type { Middleware, Next, RequestContext } from "../compose.ts";
+import { HEADER } from "../http/constants.ts";
+import { keepPrivate } from "../http/private_caching.ts";
 import { applyHeaders } from "../http/response_headers.ts";
 import { matchPattern } from "../rules/pattern.ts";
 import type { SiteRulesHolder } from "../rules/site_rules.ts";
@@ -33,8 +39,13 @@ export function siteHeaders(options: SiteHeadersOptions): Middleware {
     if (rules.length === 0) return response;
     const set = new Map<string, string>();
     const remove = new Set<string>();
+    // Read after next(): the core records the file it answered from.
+    const path = context.path.ok ? context.path.text : null;
+    const resource = context.outcome.resource;
     for (const rule of rules) {
-      if (matchPattern(rule.for, context.url.pathname) === null) continue;
+      const matches = (path !== null && matchPattern(rule.for, path) !== null) ||
+        (resource !== null && resource !== path && matchPattern(rule.for, resource) !== null);
+      if (!matches) continue;
       for (const [name, value] of rule.set) {
         const previous = set.get(name);
         set.set(name, previous === undefined ? value : `${previous}, ${value}`);
@@ -45,6 +56,9 @@ export function siteHeaders(options: SiteHeadersOptions): Middleware {
         remove.add(name);
       }
     }
-    return applyHeaders(response, [...set], { mode: "override", remove: [...remove] });
+    const before = response.headers.get(HEADER.CACHE_CONTROL);
+    const decorated = applyHeaders(response, [...set], { mode: "override", remove: [...remove] });
+    const { outcome } = context;
+    return outcome.protected && !outcome.shareable ? keepPrivate(decorated, before) : decorated;
   }
 }

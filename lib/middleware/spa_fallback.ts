@@ -9,7 +9,6 @@
  */
 
 import type { Middleware } from "../compose.ts";
-import { decodeRequestPath } from "../fs/resolve_path.ts";
 import { acceptsHtml } from "../http/accept.ts";
 import { HEADER, READ_METHODS } from "../http/constants.ts";
 import { buildLocalPath, rerouteRequest } from "../http/local_redirect.ts";
@@ -29,7 +28,7 @@ export function spaFallback(options: SpaFallbackOptions): Middleware {
   return async function fallBackToApp(request, context, next) {
     if (!READ_METHODS.has(request.method)) return await next();
     if (!acceptsHtml(request.headers.get(HEADER.ACCEPT))) return await next();
-    const decoded = decodeRequestPath(context.url.pathname);
+    const decoded = context.path;
     if (!decoded.ok) return await next();
     const last = decoded.segments.at(-1) ?? "";
     if (last.includes(".")) return await next();

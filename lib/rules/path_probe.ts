@@ -9,6 +9,7 @@
 
 import { type ResolvedPath, resolvePath } from "../fs/resolve_path.ts";
 import type { FileSystem } from "../fs/types.ts";
+import type { OwnFiles } from "../config/own_files.ts";
 import { buildLocalPath } from "../http/local_redirect.ts";
 import type { FileCache } from "../serve/file_cache.ts";
 import type { CachedFile } from "../serve/serve_file.ts";
@@ -29,6 +30,8 @@ export interface PathProbeOptions {
   cleanUrls: boolean;
   /** The file core's cache, consulted before the disk (nothing is counted or stored). */
   cache?: FileCache;
+  /** berth's own files, which exist for no request. */
+  ownFiles?: OwnFiles;
 }
 
 /** What the routing layers ask about paths. */
@@ -48,7 +51,11 @@ const NOT_FOUND: ResolvedPath = Object.freeze({ kind: "not-found" });
 /** Builds a probe bound to the root and the core's policies. */
 export function createPathProbe(options: PathProbeOptions): PathProbe {
   const { cache } = options;
-  const resolveOptions = { root: options.root, dotfiles: options.dotfiles };
+  const resolveOptions = {
+    root: options.root,
+    dotfiles: options.dotfiles,
+    ownFiles: options.ownFiles,
+  };
   const resolveOnDisk = (segments: readonly string[]) =>
     resolvePath(options.fs, segments, resolveOptions);
   const resolve = cache === undefined

@@ -4,8 +4,11 @@
  * literal segments, `:name` placeholders (one whole segment) and one `*`
  * splat (the rest of the path, possibly empty). Compiled once at startup
  * into an anchored regular expression with no nested quantifiers, so
- * matching stays linear in the path length.
+ * matching stays linear in the path length. Patterns are matched against the
+ * canonical request path, never the raw URL.
  */
+
+import { canonicalRuleText } from "../http/request_path.ts";
 
 /** A compiled path pattern. */
 export interface PathPattern {
@@ -13,7 +16,7 @@ export interface PathPattern {
   readonly source: string;
   /** Placeholder names in order; `splat` stands for `*`. */
   readonly names: readonly string[];
-  /** Anchored matcher over the request path (percent-encoded form). */
+  /** Anchored matcher over the canonical request path (see request_path.ts). */
   readonly regexp: RegExp;
 }
 
@@ -137,7 +140,10 @@ export function encodePathText(text: string): string {
   return text.replace(/[^\x21-\x7e]|["<>`{}]/gu, (char) => encodeURIComponent(char));
 }
 
-/** {@linkcode encodePathText}, then escaped for a regular expression. */
+/**
+ * Literal pattern text in the canonical encoding request paths are matched
+ * in (`%70rivate` and `private` are one name), escaped for a regular expression.
+ */
 function escapeLiteral(text: string): string {
-  return encodePathText(text).replace(REGEXP_SPECIAL_REGEXP, "\\$&");
+  return canonicalRuleText(text).replace(REGEXP_SPECIAL_REGEXP, "\\$&");
 }

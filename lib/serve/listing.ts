@@ -19,6 +19,8 @@ export interface ListingEntry {
   size: number | null;
   /** Modification time in ms since the epoch, if known. */
   mtimeMs: number | null;
+  /** Real path it resolves to (symlinks followed), for access checks; never rendered. */
+  realPath: string;
 }
 
 /** Options for {@linkcode readListing}. */
@@ -47,6 +49,7 @@ export async function readListing(
       kind: resolved.kind,
       size: resolved.kind === "file" ? resolved.info.size : null,
       mtimeMs: resolved.info.mtimeMs,
+      realPath: resolved.path,
     });
   }
   return entries.sort(compareEntries);

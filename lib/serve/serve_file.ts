@@ -15,7 +15,11 @@ import { join } from "node:path";
 import type { AuthenticatedUser, Handler, RequestContext } from "../compose.ts";
 import { HttpError } from "../errors.ts";
 import type { FileInfo, FileSystem } from "../fs/types.ts";
-import { decodeRequestPath, type ResolvedPath, resolvePath } from "../fs/resolve_path.ts";
+import { type ResolvedPath, resolvePath } from "../fs/resolve_path.ts";
+import type { OwnFiles } from "../config/own_files.ts";
+import { requirePath } from "../http/request_path.ts";
+import type { ResourceGuard } from "../middleware/auth.ts";
+import { type Resource, resourceAt, resourceFor } from "./resource.ts";
 import { contentTypeFor, isCompressibleType } from "../fs/media_type.ts";
 import { prefersJson } from "../http/accept.ts";
 import { createMultipartBody } from "../http/byteranges.ts";
@@ -96,13 +100,21 @@ export interface ServeFilesOptions {
    */
   predecoration?: Predecoration;
   /**
-   * Whether a listing may show an entry to `user` (access rules). When set,
-   * listings are filtered per request and sent as private responses.
+   * Whether a listing may show an entry to `user` (access rules), by its URL
+   * `segments` and by the canonical real path it resolves to (`resource`).
+   * When set, listings are filtered per request and sent as private responses.
    */
   canList?: (
     segments: readonly string[],
-    options: { directory: boolean; user: AuthenticatedUser | null },
+    options: { directory: boolean; user: AuthenticatedUser | null; resource: string },
   ) => boolean;
+  /**
+   * Access rules applied to the file or directory about to be answered from
+   * (its real path), before any of it is read; see `createResourceGuard`.
+   */
+  guard?: ResourceGuard;
+  /** berth's own files: never served, listed or used as an index or error page. */
+  ownFiles?: OwnFiles;
 }
 
 /** Bytes held in memory and handed to `Response` as they are. */
@@ -140,6 +152,8 @@ export interface CachedFile {
   path: string;
   /** Its `stat` when the answer was worked out. */
   info: FileInfo;
+  /** What it is relative to the root, for access and header rules. */
+  resource: Resource | null;
 }
 
 /** Everything the core knows about a file URL, as kept in the cache. */
@@ -167,6 +181,8 @@ interface FileRecord extends CachedFile {
 interface ListingRecord {
   kind: "listing";
   segments: readonly string[];
+  /** The listed directory, by real path. */
+  resource: Resource | null;
   entries: readonly ListingEntry[];
   /** The HTML page, built on first request. */
   html: ResponseTemplate | null;
@@ -184,7 +200,12 @@ const NOT_FOUND_PAGE_KEY = "\0not-found-page";
 /** Builds the final handler that serves files from the root. */
 export function serveFiles(options: ServeFilesOptions): Handler {
   const { fs, cache } = options;
-  const resolveOptions = { root: options.root, dotfiles: options.dotfiles };
+  const resolveOptions = {
+    root: options.root,
+    dotfiles: options.dotfiles,
+    ownFiles: options.ownFiles,
+  };
+  const { guard } = options;
   const notFoundSegments = options.notFoundPage === null
     ? null
     : options.notFoundPage.split("/").filter((segment) => segment !== "");
@@ -282,6 +303,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       kind: "file",
       path: file.path,
       info,
+      resource: resourceAt(options.root, file.path, false),
       contentType,
       baseHeaders,
       cacheControl,
@@ -413,10 +435,49 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     return target;
   }
 
-  /** The custom 404 page (or the built-in one when it is off or missing). */
-  async function respondNotFound(request: Request): Promise<Response> {
+  /**
+   * The answer for a path that resolves to nothing. With access rules, the
+   * nearest existing directory on the way is resolved, and the missing name
+   * is checked as if it lay under that directory's real path.
+   * SECURITY: through `pub/adm -> ../admin`, a 404 for `/pub/adm/x` and a
+   * 401 for `/pub/adm/a.txt` would tell a visitor which protected files
+   * exist; this way every name under a protected folder gets the 401.
+   */
+  async function respondMissing(request: Request, context: RequestContext): Promise<Response> {
+    const segments = guard === undefined || !context.path.ok ? [] : context.path.segments;
+    for (let end = segments.length - 1; end > 0; end--) {
+      const ancestor = await resolvePath(fs, segments.slice(0, end), resolveOptions);
+      if (ancestor.kind === "file") break;
+      if (ancestor.kind !== "directory") continue;
+      const directory = resourceAt(options.root, ancestor.path, true);
+      if (directory === null) break;
+      const denied = admit(
+        request,
+        context,
+        resourceFor(
+          [...directory.segments, ...segments.slice(end)],
+          context.path.ok && context.path.trailingSlash,
+        ),
+      );
+      if (denied !== null) return denied;
+      break;
+    }
+    return await respondNotFound(request, context);
+  }
+
+  /**
+   * The custom 404 page (or the built-in one when it is off, missing, or a
+   * file the caller may not read).
+   */
+  async function respondNotFound(request: Request, context: RequestContext): Promise<Response> {
+    context.outcome.resource = null;
     const page = notFoundSegments === null ? undefined : await findNotFoundPage(notFoundSegments);
-    if (page !== undefined) return await respondWithErrorPage(request, page);
+    if (
+      page !== undefined &&
+      (guard === undefined || page.resource === null || guard.mayShow(context, page.resource))
+    ) {
+      return await respondWithErrorPage(request, page);
+    }
     return predecoration.mark(respondWithBuiltInNotFound(request));
   }
 
@@ -592,8 +653,11 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     segments: readonly string[],
     directory: { path: string; info: FileInfo },
     epoch: number,
-    user: AuthenticatedUser | null,
+    context: RequestContext,
   ): Promise<Response> {
+    const resource = resourceAt(options.root, directory.path, true);
+    const denied = admit(request, context, resource);
+    if (denied !== null) return denied;
     const joinedDirectory = join(options.root, ...segments);
     const directories = [joinedDirectory, directory.path];
     for (const name of options.index) {
@@ -606,10 +670,10 @@ export function serveFiles(options: ServeFilesOptions): Handler {
           // A later index name is only right while the earlier ones stay missing.
           cacheable: name === firstIndex,
         });
-        return await respondWithRecord(request, record);
+        return await answerRecord(request, context, record);
       }
     }
-    if (!options.listing) return await respondNotFound(request);
+    if (!options.listing) return await respondNotFound(request, context);
     // Concurrent misses for one directory share a single read: a listing of
     // thousands of entries resolves each one, and a burst must not repeat it.
     const flightKey = `${epoch}\0${directory.path}`;
@@ -620,6 +684,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
         .then((entries): ListingRecord => ({
           kind: "listing",
           segments,
+          resource,
           entries,
           html: null,
           json: null,
@@ -640,7 +705,40 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       validators: [toValidator(joinedDirectory, directory.info)],
       dependencies: { files: [], directories },
     }, epoch);
-    return respondWithListing(request, listing, user);
+    return respondWithListing(request, listing, context.user);
+  }
+
+  /**
+   * The access guard's verdict on `resource` (null: go ahead), and the
+   * resource recorded on the outcome for the header rules above.
+   */
+  function admit(
+    request: Request,
+    context: RequestContext,
+    resource: Resource | null,
+  ): Response | null {
+    context.outcome.resource = resource?.text ?? null;
+    if (guard === undefined || resource === null) return null;
+    return guard.admit(request, context, resource);
+  }
+
+  /** A file's answer, once the guard admits the file it comes from. */
+  async function answerRecord(
+    request: Request,
+    context: RequestContext,
+    record: FileRecord,
+  ): Promise<Response> {
+    return admit(request, context, record.resource) ?? await respondWithRecord(request, record);
+  }
+
+  /** A cached listing's answer, once the guard admits the directory. */
+  function answerListing(
+    request: Request,
+    context: RequestContext,
+    listing: ListingRecord,
+  ): Response {
+    return admit(request, context, listing.resource) ??
+      respondWithListing(request, listing, context.user);
   }
 
   function respondWithListing(
@@ -652,9 +750,11 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     const canList = options.canList;
     if (canList !== undefined) {
       // Filtered per visitor, so never memoized; private and varying on credentials.
-      const entries = listing.entries.filter((entry) =>
-        canList([...listing.segments, entry.name], { directory: entry.kind === "directory", user })
-      );
+      const entries = listing.entries.filter((entry) => {
+        const directory = entry.kind === "directory";
+        const resource = resourceAt(options.root, entry.realPath, directory)?.accessPath ?? "";
+        return canList([...listing.segments, entry.name], { directory, user, resource });
+      });
       const bytes = TEXT_ENCODER.encode(
         json
           ? renderListingJson(listing.segments, entries)
@@ -690,42 +790,35 @@ export function serveFiles(options: ServeFilesOptions): Handler {
         if (hit instanceof Promise) hit = await hit;
         if (hit !== undefined) {
           return hit.kind === "file"
-            ? await respondWithRecord(request, hit)
-            : respondWithListing(request, hit, context.user);
+            ? await answerRecord(request, context, hit)
+            : answerListing(request, context, hit);
         }
-        if (cache.isKnownMissing(key)) return await respondNotFound(request);
+        if (cache.isKnownMissing(key)) return await respondMissing(request, context);
       }
       const epoch = cache?.epoch ?? 0;
-      const decoded = decodeRequestPath(key);
-      if (!decoded.ok) throw new HttpError(STATUS.BAD_REQUEST, decoded.message);
+      const decoded = requirePath(context);
       const target = await resolveFresh(key, decoded.segments, epoch);
-      if (target.kind === "not-found") return await respondNotFound(request);
-      if (target.kind === "directory") {
-        if (!decoded.trailingSlash && decoded.segments.length > 0) {
-          return redirectToCanonical(decoded.segments, true, context.url.search);
-        }
-        return await respondWithDirectory(
-          request,
-          key,
-          decoded.segments,
-          target,
-          epoch,
-          context.user,
-        );
+      if (target.kind === "not-found") return await respondMissing(request, context);
+      const isDirectory = target.kind === "directory";
+      if (decoded.trailingSlash !== isDirectory && decoded.segments.length > 0) {
+        // Not even a redirect tells a caller that a file it may not read exists.
+        const denied = admit(request, context, resourceAt(options.root, target.path, isDirectory));
+        if (denied !== null) return denied;
+        return redirectToCanonical(decoded.segments, isDirectory, context.url.search);
       }
-      if (decoded.trailingSlash) {
-        return redirectToCanonical(decoded.segments, false, context.url.search);
+      if (isDirectory) {
+        return await respondWithDirectory(request, key, decoded.segments, target, epoch, context);
       }
       const record = await storeRecord(key, target, decoded.segments, {
         directories: [],
         epoch,
         cacheable: true,
       });
-      return await respondWithRecord(request, record);
+      return await answerRecord(request, context, record);
     } catch (error) {
       // The file went away between its check and the read (deleted or
       // renamed meanwhile): that is a 404, not a server error.
-      if (error instanceof Deno.errors.NotFound) return await respondNotFound(request);
+      if (error instanceof Deno.errors.NotFound) return await respondNotFound(request, context);
       throw error;
     }
   };

@@ -8,6 +8,7 @@ import { createApp } from "../../lib/app.ts";
 import type { Handler, RequestContext } from "../../lib/compose.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../../lib/config/schema.ts";
 import { denoFileSystem } from "../../lib/fs/deno_fs.ts";
+import { urlParts } from "../fixtures/context.ts";
 
 /** Overrides applied on top of the default settings. */
 export type SettingsOverrides = Partial<Settings>;
@@ -26,7 +27,7 @@ export async function buildApp(
 export async function send(app: Handler, path: string, init: RequestInit = {}): Promise<Response> {
   const request = new Request(`http://127.0.0.1:8000${path}`, init);
   const context: RequestContext = {
-    url: new URL(request.url),
+    ...urlParts(new URL(request.url)),
     requestId: "test",
     clientAddress: "127.0.0.1",
     startTime: performance.now(),

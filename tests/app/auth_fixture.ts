@@ -12,6 +12,7 @@ import { DEFAULT_SETTINGS, type Settings } from "../../lib/config/schema.ts";
 import { hashPassword } from "../../lib/auth/passwords.ts";
 import { setupLogging, shutdownLogging } from "../../lib/log/setup.ts";
 import { buildApp } from "./app_harness.ts";
+import { urlParts } from "../fixtures/context.ts";
 
 /** Users in the fixture's users file, with their passwords. */
 export const USERS = {
@@ -157,7 +158,7 @@ export async function request(
   const secure = init.secure ?? false;
   const req = new Request(`${secure ? "https" : "http"}://127.0.0.1:8000${path}`, init);
   const context: RequestContext = {
-    url: new URL(req.url),
+    ...urlParts(new URL(req.url)),
     requestId: "test",
     clientAddress: init.address ?? "127.0.0.1",
     startTime: performance.now(),

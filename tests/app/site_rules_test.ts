@@ -8,6 +8,7 @@ import type { Handler, RequestContext } from "../../lib/compose.ts";
 import { RulesError } from "../../lib/rules/rule_error.ts";
 import { createSiteRulesTree, SITE_FILES } from "../fixtures/site_rules_tree.ts";
 import { buildApp, send, sendText } from "./app_harness.ts";
+import { urlParts } from "../fixtures/context.ts";
 
 const site = await createSiteRulesTree();
 const spaSite = await createSiteRulesTree({ redirects: null });
@@ -257,7 +258,7 @@ Deno.test("the health endpoint answers 200 JSON on every configuration", async (
 
 function contextFrom(clientAddress: string, path: string): RequestContext {
   return {
-    url: new URL(path, "http://127.0.0.1:8000"),
+    ...urlParts(new URL(path, "http://127.0.0.1:8000")),
     requestId: "t",
     clientAddress,
     startTime: performance.now(),

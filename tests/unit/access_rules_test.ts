@@ -4,6 +4,7 @@ import {
   canReadPath,
   compileAccessRules,
   decideAccess,
+  decideAccessForPaths,
   findAccessRule,
 } from "../../lib/auth/access_rules.ts";
 import { decodeRequestPath } from "../../lib/fs/resolve_path.ts";
@@ -97,7 +98,12 @@ Deno.test("decideAccess() allows public, challenges anonymous and forbids missin
   const team = findAccessRule(RULES, "/team/x");
   const alice = { name: "alice", roles: ["admin"] };
   const bob = { name: "bob", roles: ["dev"] };
-  assert.deepEqual(decideAccess(null, null), { kind: "allow", rule: null, protected: false });
+  assert.deepEqual(decideAccess(null, null), {
+    kind: "allow",
+    rule: null,
+    protected: false,
+    shareable: false,
+  });
   assert.equal(decideAccess(admin, null).kind, "unauthenticated");
   assert.equal(decideAccess(admin, bob).kind, "forbidden");
   assert.equal(decideAccess(admin, alice).kind, "allow");
@@ -117,4 +123,30 @@ Deno.test("canReadPath() hides protected files and directories from listings", (
     true,
   );
   assert.equal(canReadPath([], ["anything"], anonymous), true);
+});
+
+Deno.test("decideAccessForPaths() refuses when any route to the bytes is protected", () => {
+  const rules = compileAccessRules([
+    { path: "/admin/*", roles: ["admin"] },
+    { path: "/docs/report.txt", authenticated: true },
+    { path: "/shared/*", authenticated: true, shareable: true },
+  ]);
+  const bob = { name: "bob", roles: ["dev"] };
+  const cases: [string[], typeof bob | null, string][] = [
+    [["/pub/adm/a.txt"], null, "allow"],
+    [["/pub/adm/a.txt", "/admin/a.txt"], null, "unauthenticated"],
+    [["/pub/adm/a.txt", "/admin/a.txt"], bob, "forbidden"],
+    [["/docs/report.txt.gz"], null, "unauthenticated"],
+    [["/docs/report.txt.BR"], null, "unauthenticated"],
+    [["/docs/report.txt.zst"], bob, "allow"],
+    [["/x", "/docs/report.txt.gz"], null, "unauthenticated"],
+    [["/docs/.gz"], null, "allow"],
+  ];
+  for (const [paths, user, kind] of cases) {
+    assert.equal(decideAccessForPaths(rules, paths, user).kind, kind, paths.join(" + "));
+  }
+  const shared = decideAccessForPaths(rules, ["/shared/a"], bob);
+  assert.ok(shared.kind === "allow" && shared.protected && shared.shareable);
+  const mixed = decideAccessForPaths(rules, ["/shared/a", "/docs/report.txt"], bob);
+  assert.ok(mixed.kind === "allow" && mixed.protected && !mixed.shareable);
 });

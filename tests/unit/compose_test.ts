@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { compose, type Middleware, type RequestContext } from "../../lib/compose.ts";
+import { urlParts } from "../fixtures/context.ts";
 
 function context(path: string): RequestContext {
   return {
-    url: new URL(path, "http://x"),
+    ...urlParts(new URL(path, "http://x")),
     requestId: "t",
     clientAddress: "127.0.0.1",
     startTime: 0,

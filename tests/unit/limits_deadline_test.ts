@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { compose, type RequestContext } from "../../lib/compose.ts";
 import { errorBoundary } from "../../lib/middleware/error_boundary.ts";
 import { limits } from "../../lib/middleware/limits.ts";
+import { urlParts } from "../fixtures/context.ts";
 
 function context(url: string): RequestContext {
   return {
-    url: new URL(url),
+    ...urlParts(new URL(url)),
     requestId: "t",
     clientAddress: "127.0.0.1",
     startTime: performance.now(),

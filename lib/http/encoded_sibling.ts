@@ -1,0 +1,21 @@
+/**
+ * @module
+ * Precompressed siblings (`report.txt.gz`, `.br`, `.zst`) are the same
+ * resource as the file they encode: whoever may not read `report.txt` may not
+ * read its `.gz` either. This names the suffixes once for access rules,
+ * listings and berth's own-files set.
+ */
+
+/** A trailing `.gz`, `.br` or `.zst` (any case: some disks ignore it). */
+export const ENCODING_SUFFIX_REGEXP = /\.(?:gz|br|zst)$/i;
+
+/**
+ * The path of the file an encoded sibling stands for, or null when `path`
+ * does not end in an encoding suffix (or is nothing but one, like `/.gz`).
+ */
+export function encodedSiblingBase(path: string): string | null {
+  const match = ENCODING_SUFFIX_REGEXP.exec(path);
+  if (match === null) return null;
+  const base = path.slice(0, match.index);
+  return base === "" || base.endsWith("/") ? null : base;
+}

@@ -1,0 +1,103 @@
+/**
+ * @module
+ * The one canonical form of a request path that every layer decides on:
+ * decoded once (hostile encodings refused once, with 400), dot segments and
+ * duplicate slashes resolved once, then spelled again in one canonical
+ * encoding. Access rules, `_headers`, `_redirects`, clean URLs, the SPA
+ * fallback and the file core all read it from the request context, so
+ * `//private/x`, `/%70rivate/x` and `/a/../private/x` are one path to all of
+ * them. No layer decodes or matches the raw URL on its own.
+ */
+
+import { decodeRequestPath } from "../fs/resolve_path.ts";
+import { HttpError } from "../errors.ts";
+import { STATUS } from "./constants.ts";
+
+/** A request path that decoded: its segments and its canonical text. */
+export interface CanonicalPath {
+  readonly ok: true;
+  /** Decoded segments, with `.`, `..` and empty segments resolved. */
+  readonly segments: readonly string[];
+  /** Whether the path names a directory (ends in `/`, `.` or `..`). */
+  readonly trailingSlash: boolean;
+  /**
+   * `/` + the segments in canonical encoding + `/` for directories: the
+   * text rules are matched against (see {@linkcode encodeCanonicalSegment}).
+   */
+  readonly text: string;
+}
+
+/** A path berth refuses: answering it means a 400 with `message`. */
+export interface RefusedPath {
+  readonly ok: false;
+  /** Why, for the 400 page. */
+  readonly message: string;
+}
+
+/** The request path as the context carries it. */
+export type RequestPath = CanonicalPath | RefusedPath;
+
+/**
+ * What the URL parser percent-encodes in a path (non-ASCII, controls, space,
+ * quotes, angle brackets, braces, backtick) plus `%`, `?` and `#`, which a
+ * decoded name may hold but a path cannot carry literally.
+ */
+const CANONICAL_ESCAPE_REGEXP = /[^\x21-\x7e]|["<>`{}%?#]/gu;
+
+/**
+ * One decoded segment in canonical encoding. Deterministic, so the same
+ * name is always spelled the same way, and `%` is always `%25`, so no
+ * canonical text can be decoded into another path.
+ */
+export function encodeCanonicalSegment(segment: string): string {
+  return segment.replace(CANONICAL_ESCAPE_REGEXP, encodeURIComponent);
+}
+
+/** The canonical text of decoded `segments`. */
+export function canonicalPathText(segments: readonly string[], trailingSlash: boolean): string {
+  if (segments.length === 0) return "/";
+  let text = "";
+  for (const segment of segments) text += "/" + encodeCanonicalSegment(segment);
+  return trailingSlash ? text + "/" : text;
+}
+
+/**
+ * Literal text written in a rule (`/%70rivate/my docs`), in the canonical
+ * encoding a request path gets (`/private/my%20docs`), so a rule means the
+ * same whatever spelling its author chose. Call it on one segment's text
+ * (it never contains a separator); text that does not decode is only re-encoded.
+ */
+export function canonicalRuleText(text: string): string {
+  let decoded = text;
+  if (text.includes("%")) {
+    try {
+      decoded = decodeURIComponent(text);
+    } catch {
+      decoded = text;
+    }
+  }
+  // An encoded "/" stays encoded: no request segment can hold one, so it never matches.
+  return decoded.replace(CANONICAL_ESCAPE_REGEXP, encodeURIComponent).replaceAll("/", "%2F");
+}
+
+/** Decodes and canonicalizes a raw, still percent-encoded URL path. */
+export function parseRequestPath(pathname: string): RequestPath {
+  const decoded = decodeRequestPath(pathname);
+  if (!decoded.ok) return { ok: false, message: decoded.message };
+  return {
+    ok: true,
+    segments: decoded.segments,
+    trailingSlash: decoded.trailingSlash,
+    text: canonicalPathText(decoded.segments, decoded.trailingSlash),
+  };
+}
+
+/**
+ * The canonical path of a request, or the 400 for one berth refuses.
+ * @throws {HttpError} 400 with the reason the path cannot be served.
+ */
+export function requirePath(context: { readonly path: RequestPath }): CanonicalPath {
+  const path = context.path;
+  if (!path.ok) throw new HttpError(STATUS.BAD_REQUEST, path.message);
+  return path;
+}
