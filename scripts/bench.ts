@@ -291,6 +291,8 @@ async function main(): Promise<number> {
       "startup-runs": { type: "string", default: "10" },
       // e.g. --v8-flags=--max-semi-space-size=2, as compiled binaries run.
       "v8-flags": { type: "string" },
+      // A checkout of another berth revision, measured in the same run (A/B).
+      baseline: { type: "string" },
     },
   });
   const seconds = Number(values.duration);
@@ -321,34 +323,53 @@ async function main(): Promise<number> {
     write(`bench: building fixtures in ${dir}\n`);
     await buildFixture(root);
 
-    const berthPort = freePort();
-    servers.push(
-      await startServer(
-        "berth",
-        [
-          Deno.execPath(),
-          "run",
-          "--quiet",
-          `--config=${CONFIG_PATH}`,
-          ...(values["v8-flags"] === undefined ? [] : [`--v8-flags=${values["v8-flags"]}`]),
-          "--allow-net=127.0.0.1",
-          // Workers share the port through an unstable API and load berth's modules.
-          ...(values.workers === "1"
-            ? [`--allow-read=${root}`]
-            : ["--unstable-net", `--allow-read=${root},${REPO_DIR}`]),
-          MAIN_PATH,
-          root,
-          "--port",
-          String(berthPort),
-          "--quiet",
-          "--listing",
-          "--workers",
-          values.workers!,
-        ],
-        `http://127.0.0.1:${berthPort}/`,
-        serverPin,
-      ),
-    );
+    // berth as tuned (access log off), berth with its defaults (access log
+    // on, to a pipe nobody reads fast: /dev/null), and the same two for a
+    // baseline checkout when one is given. Measure the default, always.
+    const berthVariants: { name: string; main: string; quiet: boolean }[] = [
+      { name: "berth", main: MAIN_PATH, quiet: true },
+      { name: "berth-log", main: MAIN_PATH, quiet: false },
+    ];
+    if (values.baseline !== undefined) {
+      const baselineMain = `${values.baseline.replace(/\/$/, "")}/main.ts`;
+      berthVariants.push(
+        { name: "base", main: baselineMain, quiet: true },
+        { name: "base-log", main: baselineMain, quiet: false },
+      );
+    }
+    for (const variant of berthVariants) {
+      const berthPort = freePort();
+      const readable = values.workers === "1"
+        ? root
+        : `${root},${REPO_DIR},${values.baseline ?? REPO_DIR}`;
+      servers.push(
+        await startServer(
+          variant.name,
+          [
+            Deno.execPath(),
+            "run",
+            "--quiet",
+            `--config=${CONFIG_PATH}`,
+            ...(values["v8-flags"] === undefined ? [] : [`--v8-flags=${values["v8-flags"]}`]),
+            "--allow-net=127.0.0.1",
+            // Workers share the port through an unstable API and load berth's modules.
+            ...(values.workers === "1"
+              ? [`--allow-read=${readable}`]
+              : ["--unstable-net", `--allow-read=${readable}`]),
+            variant.main,
+            root,
+            "--port",
+            String(berthPort),
+            ...(variant.quiet ? ["--quiet"] : []),
+            "--listing",
+            "--workers",
+            values.workers!,
+          ],
+          `http://127.0.0.1:${berthPort}/`,
+          serverPin,
+        ),
+      );
+    }
     if (hasNginx) {
       const nginxPort = freePort();
       await Deno.writeTextFile(`${dir}/nginx.conf`, nginxConfig(dir, root, nginxPort));
@@ -464,7 +485,9 @@ async function main(): Promise<number> {
       `\nberth vs nginx vs bare Deno.serve (1 KB from memory = ceiling); wrk -t1 -c${connections} -d${seconds}s` +
         ` after ${warmup}s warmup, ${rounds} round(s), best of rounds; server on CPU ${
           serverPin ?? "any"
-        }, wrk on CPU ${clientPin ?? "any"}; access logs off; berth --workers ${values.workers}${
+        }, wrk on CPU ${
+          clientPin ?? "any"
+        }; berth: access log off ("berth-log": on, the default); berth --workers ${values.workers}${
           values["v8-flags"] === undefined ? "" : ` --v8-flags=${values["v8-flags"]}`
         }\n\n`,
     );
@@ -508,6 +531,34 @@ async function main(): Promise<number> {
           formatNumber(ceilingBest.p99Ms, 2)
         } | | | | | 1.00 |\n`,
       );
+    }
+    write(
+      `\nberth variants (req/s, MB/s for 10m; best of rounds; "-log" = the default access log on)\n\n`,
+    );
+    const names = berthVariants.map((variant) => variant.name);
+    write(
+      `| scenario | ${names.join(" | ")} | ${
+        names.slice(1).map((n) => `${n}/berth`).join(" | ")
+      } |\n`,
+    );
+    write("|" + "---|".repeat(names.length * 2) + "\n");
+    for (const scenario of selected) {
+      const byServer = results.get(scenario.name);
+      const value = (name: string) => {
+        const m = best(byServer?.get(name));
+        if (m === undefined) return undefined;
+        return scenario.name === "10m" ? m.megabytesPerSecond : m.requestsPerSecond;
+      };
+      const base = value("berth");
+      const cells = names.map((name) => {
+        const v = value(name);
+        return v === undefined ? "-" : formatNumber(v, scenario.name === "10m" ? 1 : 0);
+      });
+      const ratios = names.slice(1).map((name) => {
+        const v = value(name);
+        return v === undefined || base === undefined || base === 0 ? "-" : (v / base).toFixed(2);
+      });
+      write(`| ${scenario.name} | ${cells.join(" | ")} | ${ratios.join(" | ")} |\n`);
     }
     write("\nPeak RSS (VmHWM): ");
     write(
