@@ -16,6 +16,7 @@
 
 import * as v from "valibot";
 import { createApp } from "./app.ts";
+import { loadAuth } from "./auth/load_auth.ts";
 import { ConfigError, findClosestName, formatValue } from "./config/errors.ts";
 import {
   describeAllowed,
@@ -45,7 +46,11 @@ export interface CreateHandlerOptions {
 }
 
 /** A `Deno.serve`-compatible handler running berth's pipeline. */
-export type BerthHandler = (request: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
+export interface BerthHandler {
+  (request: Request, info?: Deno.ServeHandlerInfo): Promise<Response>;
+  /** Stops the users-file watch (with `auth.users`); call it when the server stops. */
+  close(): void;
+}
 
 /**
  * Validates `options.settings`, resolves the root and composes the pipeline.
@@ -66,14 +71,19 @@ export async function createHandler(options: CreateHandlerOptions = {}): Promise
     );
   }
   const tls = options.tls ?? false;
-  const app = await createApp({ settings, fs, root, tls });
+  // With a users file, changes to it are picked up while serving; close() stops that.
+  const auth = await loadAuth(settings, { watch: true });
+  const app = await createApp({ settings, fs, root, tls, auth }).catch((error) => {
+    auth?.close();
+    throw error;
+  });
   const createRequestContext = createRequestContextFactory({
     secure: tls,
     proxy: proxyOptionsOf(settings),
   });
-  return function berthHandler(request, info) {
+  return Object.assign(function berthHandler(request: Request, info?: Deno.ServeHandlerInfo) {
     return app(request, createRequestContext(request, info));
-  };
+  }, { close: () => auth?.close() });
 }
 
 /** Applies the schema (defaults included) and turns the first problem into a ConfigError. */

@@ -1,11 +1,13 @@
 /**
  * @module
  * Startup for access control: compiles the access rules, loads keys and the
- * users file, and decides which credential sources and endpoints are on.
- * Every configuration mistake surfaces here as a ConfigError, never on the
- * first request.
+ * users file and the session revocation list, decides which credential
+ * sources and endpoints are on, and (for a server) starts the users-file
+ * watch. Every configuration mistake surfaces here as a ConfigError, never on
+ * the first request.
  */
 
+import { dirname } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { type Settings, URL_VALUE_REGEXP } from "../config/schema.ts";
 import { writeAuditEvent } from "../log/audit.ts";
@@ -15,6 +17,9 @@ import { type AccessRule, AccessRuleError, compileAccessRules } from "./access_r
 // users.ts are imported by loadAuth only when access control is configured.
 import type { TokenSigner, TokenVerifier } from "./jwt.ts";
 import type { UserStore } from "./users.ts";
+import type { RevocationList } from "./revocations.ts";
+import type { UsersWatch } from "./users_watch.ts";
+import { canWriteFileAtomic } from "../fs/write_file_atomic.ts";
 import { createLoginThrottle, type LoginThrottle } from "../middleware/rate_limit.ts";
 
 /** Everything the auth and login layers need, loaded once. */
@@ -25,8 +30,10 @@ export interface AuthRuntime {
   verifier: TokenVerifier | null;
   /** Signs login tokens; null when there is no HS secret (login off). */
   signer: TokenSigner | null;
-  /** Users from the users file; null without one. */
+  /** Users from the users file (swapped in place when the file changes); null without one. */
   users: UserStore | null;
+  /** Signed-out berth sessions; persisted beside the users file when `path` is set. */
+  revocations: RevocationList;
   /** Whether HTTP Basic credentials are checked. */
   basic: boolean;
   /** Whether `/_berth/login` and `/_berth/logout` answer. */
@@ -43,12 +50,21 @@ export interface AuthRuntime {
   totpReplayGuard: { claim(user: string, step: number): boolean };
   /** Credential sources in use, for the startup log and audit summary. */
   methods: string[];
+  /** Warnings for the startup log (e.g. sign-outs kept in memory for lack of a permission). */
+  notices: string[];
+  /** Stops the users-file watch; call it when the server stops. */
+  close(): void;
 }
 
 /** Options for {@linkcode loadAuth}. */
 export interface LoadAuthOptions {
   /** Environment the JWT secret is read from; defaults to the process's. */
   env?: Record<string, string>;
+  /**
+   * Watch the users file and reload it on change (a running server); the
+   * caller must then call `close()`. Off by default, for one-shot use and tests.
+   */
+  watch?: boolean;
 }
 
 /** Bytes of the signing key generated when the login has no configured secret. */
@@ -76,8 +92,19 @@ export async function loadAuth(
     );
   }
   if (settings.access.length === 0 && auth.users === undefined && !jwtConfigured) return null;
-  const [{ createTokenSigner, createTokenVerifier, loadJwtOptions }, totp, usersModule] =
-    await Promise.all([import("./jwt.ts"), import("./totp.ts"), import("./users.ts")]);
+  const [
+    { createTokenSigner, createTokenVerifier, loadJwtOptions },
+    totp,
+    usersModule,
+    { loadRevocationList, REVOCATIONS_SUFFIX },
+    { fileSignature, watchUsersFile },
+  ] = await Promise.all([
+    import("./jwt.ts"),
+    import("./totp.ts"),
+    import("./users.ts"),
+    import("./revocations.ts"),
+    import("./users_watch.ts"),
+  ]);
 
   let rules: AccessRule[];
   try {
@@ -89,6 +116,8 @@ export async function loadAuth(
     throw error;
   }
 
+  // The signature is taken before the read, so a change in between is seen by the watch.
+  const usersSignature = auth.users === undefined ? undefined : await fileSignature(auth.users);
   const users = auth.users === undefined
     ? null
     : usersModule.createUserStore(await usersModule.readUsersFile(auth.users));
@@ -134,6 +163,36 @@ export async function loadAuth(
     );
   }
 
+  // Sign-outs outlive a restart only when the sessions do (a configured secret).
+  const notices: string[] = [];
+  let persistRevocations = false;
+  if (login && !ephemeralSecret && auth.users !== undefined) {
+    const file = auth.users + REVOCATIONS_SUFFIX;
+    persistRevocations = await canWriteFileAtomic(file);
+    if (!persistRevocations) {
+      const dir = dirname(auth.users);
+      notices.push(
+        `sign-outs are kept in memory only and forgotten on restart: run with --allow-read=${dir} --allow-write=${dir} to keep them in "${file}"`,
+      );
+    }
+  }
+  const logger = getLogger(["berth"]);
+  const revocations = await loadRevocationList({
+    usersPath: persistRevocations ? auth.users : undefined,
+    onError: (message) => logger.error("{message}", { message }),
+  });
+  let watch: UsersWatch | null = null;
+  if (options.watch === true && auth.users !== undefined && users !== null) {
+    watch = watchUsersFile({
+      path: auth.users,
+      store: users,
+      revocations,
+      initial: usersSignature,
+      onReload: (count) => logger.info("users file reloaded: {count} user(s)", { count }),
+      onError: (message) => logger.error("{message}", { message }),
+    });
+  }
+
   return {
     rules,
     verifier,
@@ -147,6 +206,9 @@ export async function loadAuth(
     throttle: createLoginThrottle(),
     totpReplayGuard: totp.createTotpReplayGuard(),
     methods,
+    revocations,
+    notices,
+    close: () => watch?.close(),
   };
 }
 
@@ -206,6 +268,7 @@ export function announceAuth(runtime: AuthRuntime | null, settings: Settings): v
       "access control on: {rules} access rule(s), credentials {methods}, login {login}",
       { rules: runtime.rules.length, methods: runtime.methods.join(", "), login: loginState },
     );
+    for (const notice of runtime.notices) logger.warn("{notice}", { notice });
   }
   logger.info("rate limit {rateLimit}, trust proxy {trustProxy}, audit log to {auditLog}", {
     rateLimit: settings.rateLimit.requestsPerSecond > 0

@@ -3,14 +3,22 @@
  * The users file: a JSON document `{ "users": [{ "name", "passwordHash",
  * "roles", "totpSecret"? }] }`, validated with valibot when read, written
  * atomically (temp file in the same directory, then rename), and the lookup
- * used by login and HTTP Basic.
+ * used by login and HTTP Basic, which a running server swaps when the file
+ * changes.
  */
 
+import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import * as v from "valibot";
 import { ConfigError, formatValue } from "../config/errors.ts";
 import { writeFileAtomic } from "../fs/write_file_atomic.ts";
-import { DUMMY_HASH, isSupportedHash, verifyPassword } from "./passwords.ts";
+import {
+  describeHashCost,
+  DUMMY_HASH,
+  type HashCost,
+  isSupportedHash,
+  verifyPassword,
+} from "./passwords.ts";
 import { TOTP_SECRET_REGEXP } from "./totp.ts";
 
 /** One user as stored in the users file. */
@@ -36,18 +44,35 @@ export type Authentication =
   | { ok: true; user: UserRecord }
   | { ok: false; reason: "unknown-user" | "wrong-password" };
 
-/** Looks users up and checks their passwords. */
+/** Looks users up and checks their passwords; `replace` swaps the users on reload. */
 export interface UserStore {
-  /** Checks a name and password; unknown names cost the same as wrong passwords. */
+  /**
+   * Checks a name and password. Every answer, for any name, takes at least
+   * as long as a check against the slowest hash in the file.
+   */
   authenticate(name: string, password: string): Promise<Authentication>;
   /** The user with `name`, if any. */
   get(name: string): UserRecord | undefined;
+  /**
+   * A short fingerprint of the user's password hash and TOTP secret, or
+   * undefined for an unknown name. Sessions carry it; when it changes
+   * (`berth user passwd`, a removed user) they stop working.
+   */
+  sessionVersion(name: string): string | undefined;
+  /** Swaps in a new list of validated users (the watcher calls this on reload). */
+  replace(users: readonly UserRecord[]): void;
+  /** Grows by one on every `replace`, so caches of earlier answers can tell they are stale. */
+  readonly generation: number;
+  /** How many users there are. */
+  readonly size: number;
 }
 
 /** Options for {@linkcode createUserStore}. */
 export interface UserStoreOptions {
   /** Password check to use (default {@linkcode verifyPassword}); for tests. */
   verify?: (password: string, hash: string) => Promise<boolean>;
+  /** Clock for the timing floor, in milliseconds (default `performance.now`); for tests. */
+  now?: () => number;
 }
 
 /** User names: letters, digits and `._@-`, 1–64 characters, starting with a letter or digit. No `:` (HTTP Basic). */
@@ -212,31 +237,143 @@ export async function writeUsersFile(path: string, users: readonly UserRecord[])
 /**
  * Builds the lookup over validated users.
  *
- * SECURITY: an unknown name is checked against {@linkcode DUMMY_HASH}, so
- * the answer takes as long as a wrong password and does not reveal which
- * names exist.
+ * SECURITY: names must not be told apart by timing. An unknown name is
+ * checked against the costliest hash of the slowest kind in the file (each
+ * kind's heaviest hash is timed once, in the background, when the users
+ * load), and every answer — known or unknown name, right or wrong password —
+ * is held back until it has taken at least that long. So a file of fast
+ * bcrypt users does not answer unknown names in argon2id time, and a mixed
+ * file does not answer its bcrypt users faster than everyone else.
  */
 export function createUserStore(
   users: readonly UserRecord[],
   options: UserStoreOptions = {},
 ): UserStore {
   const verify = options.verify ?? verifyPassword;
-  const byName = new Map(users.map((user) => [user.name, user]));
+  const now = options.now ?? (() => performance.now());
+  const timings = new Map<string, Promise<number>>();
+  const versions = new WeakMap<UserRecord, string>();
+  let byName = new Map<string, UserRecord>();
+  let calibration: Promise<Calibration> = Promise.resolve({ dummy: DUMMY_HASH, floorMs: 0 });
+  let generation = 0;
+
+  /** Times one check against `hash` (twice, keeping the faster: the first also warms up). */
+  function timeHash(hash: string): Promise<number> {
+    let timed = timings.get(hash);
+    if (timed === undefined) {
+      timed = (async () => {
+        let best = Infinity;
+        for (let run = 0; run < 2; run++) {
+          const started = now();
+          await verify(randomPassword(), hash);
+          best = Math.min(best, now() - started);
+        }
+        return best;
+      })();
+      timings.set(hash, timed);
+    }
+    return timed;
+  }
+
+  /** Picks the dummy hash and the time floor for `list`. */
+  async function calibrate(list: readonly UserRecord[]): Promise<Calibration> {
+    const heaviest = new Map<HashCost["kind"], { hash: string; weight: number }>();
+    for (const user of list) {
+      const cost = describeHashCost(user.passwordHash);
+      if (cost === null) continue;
+      const best = heaviest.get(cost.kind);
+      if (best === undefined || cost.weight > best.weight) {
+        heaviest.set(cost.kind, { hash: user.passwordHash, weight: cost.weight });
+      }
+    }
+    if (heaviest.size === 0) return { dummy: DUMMY_HASH, floorMs: 0 };
+    let slowest = { dummy: DUMMY_HASH, floorMs: -1 };
+    for (const { hash } of heaviest.values()) {
+      const ms = await timeHash(hash);
+      if (ms > slowest.floorMs) slowest = { dummy: hash, floorMs: ms };
+    }
+    return slowest;
+  }
+
+  function load(list: readonly UserRecord[]): void {
+    byName = new Map(list.map((user) => [user.name, user]));
+    const next = calibrate(list);
+    // Keep answering with the previous floor until the new one is measured.
+    const previous = calibration;
+    calibration = next.catch(() => previous);
+    // Unused hashes need not stay timed.
+    const present = new Set(list.map((user) => user.passwordHash));
+    for (const hash of timings.keys()) if (!present.has(hash)) timings.delete(hash);
+  }
+  load(users);
+
   return {
     async authenticate(name, password) {
+      const started = now();
+      const { dummy, floorMs } = await calibration;
       const user = typeof name === "string" ? byName.get(name) : undefined;
+      let result: Authentication;
       if (user === undefined) {
-        await verify(typeof password === "string" ? password : "", DUMMY_HASH);
-        return { ok: false, reason: "unknown-user" };
+        // The result is ignored: the dummy may be a real user's hash.
+        await verify(typeof password === "string" ? password : "", dummy);
+        result = { ok: false, reason: "unknown-user" };
+      } else {
+        result = await verify(password, user.passwordHash)
+          ? { ok: true, user }
+          : { ok: false, reason: "wrong-password" };
       }
-      return await verify(password, user.passwordHash)
-        ? { ok: true, user }
-        : { ok: false, reason: "wrong-password" };
+      const remaining = floorMs - (now() - started);
+      if (remaining > 1) await new Promise((done) => setTimeout(done, remaining));
+      return result;
     },
     get(name) {
       return byName.get(name);
     },
+    sessionVersion(name) {
+      const user = byName.get(name);
+      if (user === undefined) return undefined;
+      let version = versions.get(user);
+      if (version === undefined) {
+        version = fingerprintCredentials(user);
+        versions.set(user, version);
+      }
+      return version;
+    },
+    replace(list) {
+      load(list);
+      generation++;
+    },
+    get generation() {
+      return generation;
+    },
+    get size() {
+      return byName.size;
+    },
   };
+}
+
+/** The dummy hash unknown names are checked against, and the least time any answer takes. */
+interface Calibration {
+  dummy: string;
+  floorMs: number;
+}
+
+/**
+ * SHA-256 over the password hash and TOTP secret, first 128 bits in
+ * base64url. SECURITY: it sits in the user's own token; it cannot be turned
+ * back into the hash, and the hash is what an attacker would need to guess
+ * the password offline.
+ */
+function fingerprintCredentials(user: UserRecord): string {
+  return createHash("sha256")
+    .update(`${user.passwordHash}\u0000${user.totpSecret ?? ""}`)
+    .digest()
+    .subarray(0, 16)
+    .toString("base64url");
+}
+
+function randomPassword(): string {
+  return crypto.randomUUID();
 }
 
 function describeFsError(error: unknown, path: string): string {

@@ -214,7 +214,7 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
   }
 
   // Keys and users load before logging starts, so a mistake is one line on stderr.
-  const auth = await loadAuth(settings);
+  const auth = await loadAuth(settings, { watch: true });
   await setupLoggingFromSettings(settings);
   const logger = getLogger([...LOG_CATEGORY]);
   // The audit log records a shutdown only for a server that started.
@@ -347,6 +347,7 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
     logger.info("Stopped");
     return EXIT_CODE.OK;
   } finally {
+    auth?.close();
     rulesWatcher?.close();
     cacheWatch?.close();
     openFiles.close();

@@ -9,6 +9,7 @@
 /// <reference lib="deno.worker" />
 
 import { createApp, createAppCache } from "../app.ts";
+import { type AuthRuntime, loadAuth } from "../auth/load_auth.ts";
 import { denoFileSystemWithPool } from "../fs/deno_fs.ts";
 import { createOpenFilePool, SERVER_OPEN_FILE_POOL } from "../fs/open_file_pool.ts";
 import { proxyOptionsOf } from "../http/client_address.ts";
@@ -19,6 +20,7 @@ import type { WorkerReply, WorkerStartMessage } from "./worker_pool.ts";
 
 let server: RunningServer | null = null;
 let cacheWatch: CacheWatch | null = null;
+let auth: AuthRuntime | null = null;
 const openFiles = createOpenFilePool(SERVER_OPEN_FILE_POOL);
 const fs = denoFileSystemWithPool(openFiles);
 
@@ -32,7 +34,10 @@ async function start(message: WorkerStartMessage): Promise<void> {
   try {
     await setupLoggingFromSettings(settings);
     const cache = createAppCache({ settings, fs });
+    // Each isolate watches the users file itself, so every one sees a change.
+    auth = await loadAuth(settings, { watch: true });
     const handler = await createApp({
+      auth,
       settings,
       fs,
       root,
@@ -60,6 +65,7 @@ async function stop(timeoutMs: number): Promise<void> {
     await server?.shutdown(timeoutMs);
     cacheWatch?.close();
     openFiles.close();
+    auth?.close();
     await shutdownLogging();
   } finally {
     reply({ kind: "stopped" });

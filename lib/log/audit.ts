@@ -23,7 +23,9 @@ export type LoginFailureReason =
   | "bad-credentials"
   | "totp-required"
   | "totp-invalid"
-  | "totp-replayed";
+  | "totp-replayed"
+  /** HTTP Basic for a user with a TOTP secret: Basic cannot carry the code. */
+  | "basic-refused-totp-user";
 
 /** Every event berth writes to the audit log. */
 export type AuditEvent =

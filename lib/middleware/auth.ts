@@ -23,6 +23,7 @@ import type { Resource } from "../serve/resource.ts";
 import type { TokenVerification, TokenVerifier } from "../auth/jwt.ts";
 import type { AuthRuntime } from "../auth/load_auth.ts";
 import { nextForUrl } from "../auth/safe_next.ts";
+import { resolveSession } from "../auth/sessions.ts";
 import { readCookie, serializeSessionCookie } from "../auth/session_cookie.ts";
 import { writeAuditEvent } from "../log/audit.ts";
 import { createErrorResponse } from "../serve/error_response.ts";
@@ -285,7 +286,7 @@ async function renewSession(
   if (record === undefined) return null;
   const { token } = await signer.sign(
     { name: record.name, roles: record.roles },
-    { ttlSeconds: runtime.sessionTtlSeconds },
+    { ttlSeconds: runtime.sessionTtlSeconds, sessionVersion: users!.sessionVersion(record.name) },
   );
   return serializeSessionCookie(token, {
     name: runtime.cookieName,
@@ -346,7 +347,10 @@ function parseBasic(authorization: string): Credentials | null {
 function createCallerResolver(
   runtime: AuthRuntime,
 ): (request: Request, context: RequestContext) => Promise<ResolvedCaller> {
-  const basicCache = new Map<string, { user: AuthenticatedUser; expiresMs: number }>();
+  const basicCache = new Map<
+    string,
+    { user: AuthenticatedUser; expiresMs: number; generation: number }
+  >();
   // SECURITY: cache keys are HMACs under a key that lives only in memory, so
   // the cache holds nothing a password could be guessed back from offline.
   const cacheKey = crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, [
@@ -358,10 +362,14 @@ function createCallerResolver(
     password: string,
     context: RequestContext,
   ): Promise<ResolvedCaller> {
+    const users = runtime.users!;
+    // A reloaded users file voids every remembered success (removed users, new passwords).
+    const generation = users.generation;
     const key = await digest(await cacheKey, `${name}\u0000${password}`);
     const cached = basicCache.get(key);
     const now = Date.now();
-    if (cached !== undefined && cached.expiresMs > now) {
+    if (cached !== undefined && cached.generation !== generation) basicCache.clear();
+    else if (cached !== undefined && cached.expiresMs > now) {
       return { user: cached.user, rejection: null, source: "basic" };
     }
     basicCache.delete(key);
@@ -375,14 +383,19 @@ function createCallerResolver(
       });
       throw tooManyRequests(admitted.retryAfterSeconds, "Too many sign-in attempts");
     }
-    const result = await runtime.users!.authenticate(name, password);
-    if (!result.ok) {
+    const result = await users.authenticate(name, password);
+    // SECURITY: Basic has no place for a second factor, so a TOTP user never
+    // gets in with it — and is refused exactly like a wrong password (same
+    // 401, same time, counted by the throttle), so Basic cannot be used to
+    // confirm a TOTP user's password either.
+    const totpUser = result.ok && result.user.totpSecret !== undefined;
+    if (!result.ok || totpUser) {
       runtime.throttle.fail(context.clientAddress, name);
       writeAuditEvent({
         event: "login-failure",
         user: name,
         address: context.clientAddress,
-        reason: "bad-credentials",
+        reason: totpUser ? "basic-refused-totp-user" : "bad-credentials",
         method: "basic",
       });
       return { user: null, rejection: "bad-credentials", source: "basic" };
@@ -399,7 +412,7 @@ function createCallerResolver(
       if (basicCache.size < BASIC_CACHE_MAX && entry.expiresMs > now) break;
       basicCache.delete(old);
     }
-    basicCache.set(key, { user, expiresMs: now + BASIC_CACHE_TTL_MS });
+    basicCache.set(key, { user, expiresMs: now + BASIC_CACHE_TTL_MS, generation });
     return { user, rejection: null, source: "basic" };
   }
 
@@ -408,8 +421,9 @@ function createCallerResolver(
   /**
    * Verifies a token, reusing a recent success for the same token string.
    * SECURITY: a cached success is kept at most {@linkcode TOKEN_CACHE_TTL_MS}
-   * and never past the token's own expiry; berth has no revocation list, so
-   * this only delays noticing a key removed from a JWKS by that long.
+   * and never past the token's own expiry, which delays noticing a key
+   * removed from a JWKS by that long. Sign-outs, removed users and changed
+   * passwords are checked after the cache, on every request.
    */
   async function verifyCached(verifier: TokenVerifier, token: string): Promise<TokenVerification> {
     const now = Date.now();
@@ -447,8 +461,12 @@ function createCallerResolver(
         }
         const result = await verifyCached(runtime.verifier, credentials.token);
         if (!result.ok) return { user: null, rejection: result.reason, source: credentials.source };
+        const session = resolveSession(runtime, result);
+        if (!session.ok) {
+          return { user: null, rejection: `session-${session.reason}`, source: credentials.source };
+        }
         return {
-          user: result.user,
+          user: session.user,
           rejection: null,
           source: credentials.source,
           session: { issuedAt: result.issuedAt, expiresAt: result.expiresAt },

@@ -3,8 +3,9 @@
  * The login endpoints: `GET <prefix>login` (the built-in page),
  * `POST <prefix>login` (JSON or form: username, password, optional totp →
  * a signed token in the JSON body and an HttpOnly session cookie) and
- * `POST <prefix>logout` (clears the cookie). POSTs must be same-origin
- * (CSRF), their bodies are capped, and attempts pass the login throttle.
+ * `POST <prefix>logout` (revokes the session and clears the cookie). POSTs
+ * must be same-origin (CSRF), their bodies are capped, and attempts pass the
+ * login throttle.
  */
 
 import type { Middleware, RequestContext } from "../compose.ts";
@@ -19,6 +20,7 @@ import {
   serializeClearedCookie,
   serializeSessionCookie,
 } from "../auth/session_cookie.ts";
+import { resolveSession } from "../auth/sessions.ts";
 import { verifyTotp } from "../auth/totp.ts";
 import type { UserRecord } from "../auth/users.ts";
 import { type LoginFailureReason, writeAuditEvent } from "../log/audit.ts";
@@ -40,18 +42,21 @@ export const MAX_LOGIN_BODY_BYTES = 8 * 1024;
 const LOGIN_ALLOW = "GET, HEAD, POST";
 const JSON_TYPE = "application/json";
 const FORM_TYPE = "application/x-www-form-urlencoded";
-/** The one message for every wrong name or password, so names cannot be probed. */
-const BAD_CREDENTIALS_MESSAGE = "Wrong user name or password";
+/**
+ * The one message (with one status, 401) for every failed sign-in: unknown
+ * name, wrong password, missing, wrong or reused code. So neither names nor
+ * passwords can be probed, and a password is never confirmed before the
+ * second factor.
+ */
+const BAD_CREDENTIALS_MESSAGE = "Wrong user name, password or one-time code";
 
 /** The outcome of checking a password and, when the user has one, a TOTP code. */
 type CredentialCheck =
   | { ok: true; user: UserRecord }
   | {
     ok: false;
+    /** For the audit log only; the client always sees the same answer. */
     reason: LoginFailureReason;
-    message: string;
-    /** Whether the attempt counts towards the backoff (a missing code does not). */
-    counts: boolean;
   };
 
 /** What a login form or JSON body holds. */
@@ -84,23 +89,23 @@ export function login(options: LoginOptions): Middleware {
     }
     const checked = await checkCredentials(fields);
     if (!checked.ok) {
-      const failure = checked;
-      if (failure.counts) runtime.throttle.fail(address, fields.username);
+      // Every failure counts: a missing code that did not would tell a right password apart.
+      runtime.throttle.fail(address, fields.username);
       writeAuditEvent({
         event: "login-failure",
         user: fields.username,
         address,
-        reason: failure.reason,
+        reason: checked.reason,
         method: "login",
       });
       if (form) {
         return await showPage(request, context, {
           status: STATUS.UNAUTHORIZED,
-          error: failure.message,
+          error: BAD_CREDENTIALS_MESSAGE,
           next: fields.next,
         });
       }
-      return createErrorResponse(request, STATUS.UNAUTHORIZED, failure.message, {
+      return createErrorResponse(request, STATUS.UNAUTHORIZED, BAD_CREDENTIALS_MESSAGE, {
         preferJson: true,
       });
     }
@@ -108,7 +113,10 @@ export function login(options: LoginOptions): Middleware {
     const record = checked.user;
     const { token, expiresAt } = await runtime.signer!.sign(
       { name: record.name, roles: record.roles },
-      { ttlSeconds: runtime.sessionTtlSeconds },
+      {
+        ttlSeconds: runtime.sessionTtlSeconds,
+        sessionVersion: runtime.users!.sessionVersion(record.name),
+      },
     );
     writeAuditEvent({ event: "login-success", user: record.name, address, method: "login" });
     const cookie = serializeSessionCookie(token, {
@@ -120,43 +128,17 @@ export function login(options: LoginOptions): Middleware {
     return jsonResponse({ token, expiresAt }, cookie);
   }
 
-  /** Checks password, then TOTP: the user, or why not and what to say. */
+  /** Checks password, then TOTP: the user, or why not (for the audit log). */
   async function checkCredentials(fields: LoginFields): Promise<CredentialCheck> {
     const result = await runtime.users!.authenticate(fields.username, fields.password);
-    if (!result.ok) {
-      return {
-        ok: false,
-        reason: "bad-credentials",
-        message: BAD_CREDENTIALS_MESSAGE,
-        counts: true,
-      };
-    }
+    if (!result.ok) return { ok: false, reason: "bad-credentials" };
     const secret = result.user.totpSecret;
     if (secret === undefined) return { ok: true, user: result.user };
-    if (fields.totp === null || fields.totp === "") {
-      return {
-        ok: false,
-        reason: "totp-required",
-        message: "Enter the one-time code from your authenticator app",
-        counts: false,
-      };
-    }
+    if (fields.totp === null || fields.totp === "") return { ok: false, reason: "totp-required" };
     const step = await verifyTotp(secret, fields.totp, { window: 1 });
-    if (step === null) {
-      return {
-        ok: false,
-        reason: "totp-invalid",
-        message: "The one-time code is not valid",
-        counts: true,
-      };
-    }
+    if (step === null) return { ok: false, reason: "totp-invalid" };
     if (!runtime.totpReplayGuard.claim(result.user.name, step)) {
-      return {
-        ok: false,
-        reason: "totp-replayed",
-        message: "This one-time code was already used; wait for the next one",
-        counts: true,
-      };
+      return { ok: false, reason: "totp-replayed" };
     }
     return { ok: true, user: result.user };
   }
@@ -175,7 +157,7 @@ export function login(options: LoginOptions): Middleware {
     const form = isForm(request);
     const text = await readBodyText(request, MAX_LOGIN_BODY_BYTES);
     const next = form ? new URLSearchParams(text).get("next") : null;
-    const user = await readSessionUser(request);
+    const user = await revokeSessions(request);
     writeAuditEvent({ event: "logout", user, address: context.clientAddress });
     const cookie = serializeClearedCookie(runtime.cookieName, {
       secure: context.secure,
@@ -210,12 +192,46 @@ export function login(options: LoginOptions): Middleware {
     });
   }
 
-  /** The name in a valid session cookie, or null. */
+  /** The name in a valid, not signed-out session cookie, or null. */
   async function readSessionUser(request: Request): Promise<string | null> {
     const token = readCookie(request.headers.get(HEADER.COOKIE), runtime.cookieName);
     if (token === null || runtime.verifier === null) return null;
     const result = await runtime.verifier.verify(token);
-    return result.ok ? result.user.name : null;
+    if (!result.ok) return null;
+    const session = resolveSession(runtime, result);
+    return session.ok ? session.user.name : null;
+  }
+
+  /**
+   * Revokes the berth sessions the request carries (the cookie and a Bearer
+   * token) until they expire; resolves to the signed-out user's name, or null.
+   */
+  async function revokeSessions(request: Request): Promise<string | null> {
+    if (runtime.verifier === null) return null;
+    const tokens = new Set<string>();
+    const cookie = readCookie(request.headers.get(HEADER.COOKIE), runtime.cookieName);
+    if (cookie !== null) tokens.add(cookie);
+    const bearer = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)[ ]*$/i.exec(
+      request.headers.get(HEADER.AUTHORIZATION)?.slice(0, MAX_LOGIN_BODY_BYTES) ?? "",
+    );
+    if (bearer !== null) tokens.add(bearer[1]);
+    let user: string | null = null;
+    for (const token of tokens) {
+      const result = await runtime.verifier.verify(token);
+      if (!result.ok) continue;
+      const session = resolveSession(runtime, result);
+      // Only berth's own sessions: an identity provider's tokens are its business.
+      if (!session.ok || !session.berthSession) continue;
+      user ??= session.user.name;
+      if (result.tokenId !== null && result.expiresAt !== null) {
+        await runtime.revocations.revoke({
+          tokenId: result.tokenId,
+          expiresAt: result.expiresAt,
+          issuedAt: result.issuedAt,
+        });
+      }
+    }
+    return user;
   }
 
   /** Answers the login or logout path; HttpErrors become JSON unless a browser asks for HTML. */

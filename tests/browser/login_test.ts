@@ -56,7 +56,10 @@ processTest(
       await page.getByLabel("Password").fill("wrong password");
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.waitForSelector("#login-error");
-      assert.match(await page.textContent("#login-error") ?? "", /Wrong user name or password/);
+      assert.match(
+        await page.textContent("#login-error") ?? "",
+        /Wrong user name, password or one-time code/,
+      );
 
       await page.getByLabel("User name").fill("dana");
       await page.getByLabel("Password").fill(PASSWORD);

@@ -1,6 +1,7 @@
 /**
- * The users file: validation messages, atomic writes, and the user store's
- * unknown-user path (it must spend a password check on the dummy hash).
+ * The users file: validation messages, atomic writes, and the user store:
+ * unknown names cost what the slowest hash costs, every answer is held to
+ * that time, and replace() swaps users and session versions.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import {
   writeUsersFile,
 } from "../../lib/auth/users.ts";
 import { ConfigError } from "../../lib/config/errors.ts";
+import { bcrypt as bcryptHash } from "hash-wasm";
 
 const HASH = await hashPassword("s3cret");
 const BCRYPT = "$2y$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
@@ -180,9 +182,9 @@ Deno.test("createUserStore() authenticates known users and tells wrong passwords
   assert.equal(store.get("mallory"), undefined);
 });
 
-Deno.test("createUserStore() verifies unknown users against DUMMY_HASH so timing matches", async () => {
+Deno.test("createUserStore() checks unknown users against DUMMY_HASH when the file is empty", async () => {
   const calls: [string, string][] = [];
-  const store = createUserStore([{ name: "alice", passwordHash: HASH, roles: [] }], {
+  const store = createUserStore([], {
     verify: (password, hash) => {
       calls.push([password, hash]);
       return Promise.resolve(false);
@@ -193,10 +195,128 @@ Deno.test("createUserStore() verifies unknown users against DUMMY_HASH so timing
     reason: "unknown-user",
   });
   assert.deepEqual(calls, [["guess", DUMMY_HASH]]);
-  await store.authenticate("alice", "guess");
-  assert.deepEqual(calls[1], ["guess", HASH]);
   await store.authenticate(undefined as unknown as string, undefined as unknown as string);
-  assert.deepEqual(calls[2], ["", DUMMY_HASH]);
+  assert.deepEqual(calls[1], ["", DUMMY_HASH]);
+});
+
+/** bcrypt hashes of a given cost (their digests need not match any password). */
+const BCRYPT_05 = "$2y$05$abcdefghijklmnopqrstuu" + "A".repeat(31);
+const BCRYPT_10 = "$2y$10$abcdefghijklmnopqrstuu" + "B".repeat(31);
+const BCRYPT_11 = "$2y$11$abcdefghijklmnopqrstuu" + "C".repeat(31);
+
+Deno.test("createUserStore() makes unknown users cost what the slowest hash kind costs", async () => {
+  // Each row: the fake cost of each hash (ms); the dummy unknown names must be checked against.
+  const rows: { name: string; costs: Record<string, number>; dummy: string }[] = [
+    {
+      name: "bcrypt slower than argon2id",
+      costs: { [HASH]: 40, [BCRYPT_05]: 2, [BCRYPT_10]: 60 },
+      dummy: BCRYPT_10,
+    },
+    {
+      name: "argon2id slower than bcrypt",
+      costs: { [HASH]: 40, [BCRYPT_05]: 2, [BCRYPT_10]: 20 },
+      dummy: HASH,
+    },
+  ];
+  for (const row of rows) {
+    let clock = 0;
+    const checked: string[] = [];
+    const store = createUserStore([
+      { name: "alice", passwordHash: HASH, roles: [] },
+      { name: "bob", passwordHash: BCRYPT_05, roles: [] },
+      { name: "carol", passwordHash: BCRYPT_10, roles: [] },
+    ], {
+      now: () => clock,
+      verify: (_password, hash) => {
+        checked.push(hash);
+        clock += row.costs[hash];
+        return Promise.resolve(false);
+      },
+    });
+    await store.authenticate("nobody", "guess");
+    // Calibration timed only the heaviest hash of each kind (twice each), never bob's.
+    assert.ok(!checked.slice(0, -1).includes(BCRYPT_05), row.name);
+    assert.equal(checked.at(-1), row.dummy, row.name);
+  }
+});
+
+Deno.test("createUserStore() holds every answer to the slowest hash's time", async () => {
+  let clock = 0;
+  const costs: Record<string, number> = { [HASH]: 60, [BCRYPT_05]: 1 };
+  const store = createUserStore([
+    { name: "alice", passwordHash: HASH, roles: [] },
+    { name: "bob", passwordHash: BCRYPT_05, roles: [] },
+  ], {
+    now: () => clock,
+    verify: (_password, hash) => {
+      clock += costs[hash];
+      return Promise.resolve(false);
+    },
+  });
+  await store.authenticate("warm-up", "x");
+  // bob's hash takes 1 fake ms; the rest of the 60 ms floor is waited for real.
+  const started = performance.now();
+  assert.deepEqual(await store.authenticate("bob", "x"), { ok: false, reason: "wrong-password" });
+  assert.ok(performance.now() - started >= 50, "a fast hash is held to the floor");
+});
+
+Deno.test("createUserStore() with real hashes answers bcrypt, argon2id and unknown names alike", async () => {
+  const bobHash = await bcryptHash({
+    password: "bob-password",
+    salt: crypto.getRandomValues(new Uint8Array(16)),
+    costFactor: 5,
+    outputType: "encoded",
+  });
+  const store = createUserStore([
+    { name: "alice", passwordHash: HASH, roles: [] },
+    { name: "bob", passwordHash: bobHash, roles: [] },
+  ]);
+  const median = async (name: string) => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      await store.authenticate(name, "wrong");
+      times.push(performance.now() - started);
+    }
+    return times.sort((a, b) => a - b)[2];
+  };
+  await median("warm-up");
+  const argon = await median("alice");
+  const bcrypt = await median("bob");
+  const unknown = await median("nobody");
+  for (const [what, ms] of [["bcrypt user", bcrypt], ["unknown user", unknown]] as const) {
+    assert.ok(
+      ms >= argon * 0.7 && ms <= argon * 1.5,
+      `${what} took ${ms.toFixed(1)} ms, argon2id user ${argon.toFixed(1)} ms`,
+    );
+  }
+});
+
+Deno.test("createUserStore() replace() swaps users, bumps the generation and the session version", () => {
+  const store = createUserStore([
+    { name: "alice", passwordHash: HASH, roles: ["admin"] },
+    { name: "bob", passwordHash: BCRYPT_05, roles: [] },
+  ]);
+  const alice = store.sessionVersion("alice");
+  assert.match(alice ?? "", /^[A-Za-z0-9_-]{22}$/);
+  assert.equal(store.sessionVersion("alice"), alice, "stable while unchanged");
+  assert.notEqual(store.sessionVersion("bob"), alice);
+  assert.equal(store.sessionVersion("nobody"), undefined);
+  assert.equal(store.generation, 0);
+  store.replace([
+    { name: "alice", passwordHash: BCRYPT_11, roles: ["admin"] },
+    { name: "carol", passwordHash: BCRYPT_10, roles: ["dev"] },
+  ]);
+  assert.equal(store.generation, 1);
+  assert.equal(store.size, 2);
+  assert.equal(store.get("bob"), undefined);
+  assert.deepEqual(store.get("carol")?.roles, ["dev"]);
+  assert.notEqual(store.sessionVersion("alice"), alice, "a new password changes it");
+  const withoutTotp = store.sessionVersion("alice");
+  store.replace([
+    { name: "alice", passwordHash: BCRYPT_11, roles: [], totpSecret: "JBSWY3DPEHPK3PXP" },
+  ]);
+  assert.notEqual(store.sessionVersion("alice"), withoutTotp, "adding TOTP changes it");
 });
 
 Deno.test("parseUsersFile() answers generated corruptions with a ConfigError or a valid list", () => {
