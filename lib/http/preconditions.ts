@@ -144,13 +144,15 @@ function checkIfUnmodifiedSince(value: string | null, validators: Validators): C
 
 /**
  * RFC 9110 §13.1.2: false (the caller answers 304 or 412) when `*` or a weak
- * match of the current tag; an unparseable list is treated as absent.
+ * match of the current tag. An unparseable list matches nothing but is still
+ * present, so If-Modified-Since stays ignored (§13.1.3, §13.2.2; Go's
+ * `checkIfNoneMatch` does the same): `If-None-Match: not an etag` is a 200.
  */
 function checkIfNoneMatch(value: string | null, validators: Validators): Condition {
   const present = readPresent(value);
   if (present === undefined) return "none";
   const list = parseEntityTagList(present);
-  if (list.kind === "invalid") return "none";
+  if (list.kind === "invalid") return "true";
   if (list.kind === "any") return "false";
   if (validators.etag === null) return "true";
   return matchesWeak(list, validators.etag) ? "false" : "true";

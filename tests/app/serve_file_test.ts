@@ -481,3 +481,17 @@ Deno.test("securityHeaders() adds HSTS only under TLS", async () => {
   await response.body?.cancel();
   assert.match(response.headers.get("strict-transport-security") ?? "", /^max-age=\d+/);
 });
+
+Deno.test("serveFiles() answers 200 to an invalid If-None-Match with a matching If-Modified-Since", async () => {
+  const first = await send(app, "/hello.txt");
+  await first.body?.cancel();
+  const lastModified = first.headers.get("last-modified")!;
+  const answer = await sendText(app, "/hello.txt", {
+    headers: { "if-none-match": "not match etag", "if-modified-since": lastModified },
+  });
+  assert.equal(answer.status, 200, "a present If-None-Match makes If-Modified-Since ignored");
+  assert.equal(answer.body, C.HELLO);
+  const plain = await send(app, "/hello.txt", { headers: { "if-modified-since": lastModified } });
+  await plain.body?.cancel();
+  assert.equal(plain.status, 304);
+});

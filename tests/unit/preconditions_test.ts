@@ -248,14 +248,20 @@ Deno.test("evaluatePreconditions() applies If-None-Match with weak comparison (s
   ]);
 });
 
-Deno.test("evaluatePreconditions() treats an unparseable If-None-Match as absent", () => {
+Deno.test("evaluatePreconditions() treats an unparseable If-None-Match as matching nothing", () => {
   runCases([
     { name: "garbage", headers: { ifNoneMatch: "garbage" }, expected: PROCEED },
     { name: "unterminated", headers: { ifNoneMatch: `"${ETAG}` }, expected: PROCEED },
     { name: "blank", headers: { ifNoneMatch: " \t " }, expected: PROCEED },
     {
-      name: "garbage then If-Modified-Since applies",
-      headers: { ifNoneMatch: "garbage", ifModifiedSince: AFTER },
+      // RFC 9110 §13.1.3: a present If-None-Match makes If-Modified-Since ignored.
+      name: "garbage keeps If-Modified-Since ignored",
+      headers: { ifNoneMatch: "not match etag", ifModifiedSince: AFTER },
+      expected: PROCEED,
+    },
+    {
+      name: "blank counts as absent, so If-Modified-Since applies",
+      headers: { ifNoneMatch: " ", ifModifiedSince: AFTER },
       expected: NOT_MODIFIED,
     },
     {
