@@ -56,6 +56,15 @@ export async function removeReadyFile(path: string): Promise<void> {
   }
 }
 
+/** Like {@linkcode removeReadyFile}, for the immediate exit on a second stop signal. */
+export function removeReadyFileSync(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // Gone or not ours any more: nothing to clean up.
+  }
+}
+
 function describeError(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "its directory does not exist";
   if (error instanceof Deno.errors.NotCapable) return "write access not granted";

@@ -1,13 +1,21 @@
 /**
  * @module
- * Deno.serve wiring: listen on host/port (0 picks a free port), optional TLS
- * (HTTP/2 via ALPN comes with it), a per-request context, the ready URL, and
- * graceful shutdown bounded in time.
+ * berth's server: binds host/port (0 picks a free port) through the
+ * transport (lib/transport/listen.ts, which owns TLS, HTTP/2, timeouts and
+ * connection limits), builds the per-request context, reports the ready URL,
+ * and shuts down gracefully, bounded in time, without ever throwing.
  */
 
 import type { Handler } from "./compose.ts";
+import { DEFAULT_SETTINGS, type Settings } from "./config/schema.ts";
 import type { ProxyOptions } from "./http/client_address.ts";
 import { createRequestContextFactory } from "./request_context.ts";
+import {
+  type ConnectionBudget,
+  deriveConnectionBudget,
+  readFdLimit,
+} from "./transport/fd_limit.ts";
+import { listen, ListenAddressInUseError, TlsMaterialError } from "./transport/listen.ts";
 
 /** Options for {@linkcode startServer}. */
 export interface StartServerOptions {
@@ -23,6 +31,12 @@ export interface StartServerOptions {
   proxy?: ProxyOptions;
   /** Let other isolates bind the same port (SO_REUSEPORT, Linux only); used by `--workers`. */
   reusePort?: boolean;
+  /** Timeouts and connection limits (the `limits` settings); defaults when absent. */
+  limits?: Settings["limits"];
+  /** Isolates sharing the process's descriptors (`--workers`), for the derived budget. */
+  isolates?: number;
+  /** Told about recoverable connection trouble (already rate-limited to one call per 5 s). */
+  onTrouble?: (message: string) => void;
 }
 
 /** A listening server. */
@@ -31,10 +45,17 @@ export interface RunningServer {
   url: string;
   /** The bound port (useful with port 0). */
   port: number;
+  /** The connection limits in force, for the startup log. */
+  budget: ConnectionBudget;
   /** Resolves when the server has stopped. */
   finished: Promise<void>;
-  /** Stops accepting, waits up to `timeoutMs` for in-flight responses, then aborts the rest. */
+  /**
+   * Stops accepting, waits up to `timeoutMs` for in-flight responses, then
+   * aborts the rest (their bodies are cancelled, so files close). Never rejects.
+   */
   shutdown(timeoutMs: number): Promise<void>;
+  /** Swaps the TLS certificate for new connections; throws {@linkcode TlsError} if unusable. */
+  setCertificate(tls: { cert: string; key: string }): void;
 }
 
 /** Thrown when the port is taken, so the CLI can exit with its own code. */
@@ -48,52 +69,74 @@ export class AddressInUseError extends Error {
   }
 }
 
-/** Starts listening; throws {@linkcode AddressInUseError} when the port is taken. */
-export function startServer(options: StartServerOptions): RunningServer {
+/** Thrown when the certificate or key is not usable PEM. */
+export class TlsError extends Error {
+  constructor(options?: ErrorOptions) {
+    super("Cannot start TLS: the certificate or key is not valid PEM", options);
+    this.name = "TlsError";
+  }
+}
+
+/** Minimum time between two trouble reports, so an attack cannot flood the log. */
+const TROUBLE_INTERVAL_MS = 5000;
+
+/**
+ * Starts listening; throws {@linkcode AddressInUseError} when the port is
+ * taken and {@linkcode TlsError} for unusable TLS material.
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const secure = options.tls !== undefined;
   const createRequestContext = createRequestContextFactory({
     secure,
     proxy: options.proxy,
   });
-  const abort = new AbortController();
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  const limits = options.limits ?? DEFAULT_SETTINGS.limits;
+  const budget = deriveConnectionBudget(limits, {
+    fdLimit: readFdLimit(),
+    isolates: options.isolates,
+  });
+  let lastTrouble = -Infinity;
+  const onTrouble = (message: string) => {
+    const now = performance.now();
+    if (now - lastTrouble < TROUBLE_INTERVAL_MS) return;
+    lastTrouble = now;
+    options.onTrouble?.(message);
+  };
   try {
-    server = Deno.serve({
+    const transport = await listen({
+      handler: (request, info) => options.handler(request, createRequestContext(request, info)),
       hostname: options.hostname,
       port: options.port,
-      ...options.tls,
-      ...(options.reusePort ? { reusePort: true } : {}),
-      signal: abort.signal,
-      onListen: () => {},
-      // Errors are answered by the app; anything that still escapes is a bug
-      // and gets a body-less 500 rather than Deno's default page.
-      onError: () => new Response(null, { status: 500 }),
-    }, (request, info) => options.handler(request, createRequestContext(request, info)));
+      tls: options.tls,
+      reusePort: options.reusePort,
+      timeouts: limits,
+      budget,
+      maxConcurrentStreams: limits.maxConcurrentStreams,
+      maxHeaderBytes: limits.maxHeaderBytes,
+      onTrouble,
+    });
+    const url = `${secure ? "https" : "http"}://${formatHost(options.hostname)}:${transport.port}/`;
+    return {
+      url,
+      port: transport.port,
+      budget,
+      finished: transport.finished,
+      shutdown: (timeoutMs) => transport.shutdown(timeoutMs),
+      setCertificate(tls) {
+        try {
+          transport.setCertificate(tls);
+        } catch (error) {
+          throw new TlsError({ cause: error });
+        }
+      },
+    };
   } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) {
+    if (error instanceof ListenAddressInUseError) {
       throw new AddressInUseError(options.hostname, options.port, { cause: error });
     }
+    if (error instanceof TlsMaterialError) throw new TlsError({ cause: error });
     throw error;
   }
-  const port = server.addr.port;
-  const url = `${secure ? "https" : "http"}://${formatHost(options.hostname)}:${port}/`;
-  return {
-    url,
-    port,
-    finished: server.finished,
-    async shutdown(timeoutMs: number) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const graceful = server.shutdown();
-      const forced = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          abort.abort();
-          resolve();
-        }, timeoutMs);
-      });
-      await Promise.race([graceful, forced]);
-      clearTimeout(timer);
-    },
-  };
 }
 
 /** Brackets IPv6 literals for use in a URL authority. */

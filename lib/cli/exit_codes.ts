@@ -16,4 +16,8 @@ export const EXIT_CODE = {
   ADDRESS_IN_USE: 3,
   /** A Deno permission berth needs was not granted. */
   PERMISSION: 4,
+  /** A second SIGINT during the shutdown grace period: stopped at once (128 + 2). */
+  INTERRUPTED: 130,
+  /** A second SIGTERM during the shutdown grace period: stopped at once (128 + 15). */
+  TERMINATED: 143,
 } as const;

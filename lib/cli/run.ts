@@ -35,12 +35,14 @@ import {
   listPermissionNeeds,
   readGrantedEnv,
 } from "../permissions.ts";
-import { AddressInUseError, startServer } from "../server.ts";
+import { AddressInUseError, startServer, TlsError } from "../server.ts";
+import type { ConnectionBudget } from "../transport/fd_limit.ts";
 import { loadSiteRulesHolder } from "../app.ts";
 import type { FileSystem } from "../fs/types.ts";
 import {
   ReadyFileError,
   removeReadyFile,
+  removeReadyFileSync,
   removeStaleReadyFile,
   writeReadyFile,
 } from "../ready_file.ts";
@@ -253,25 +255,29 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
     }
     let server;
     try {
-      server = startServer({
+      server = await startServer({
         handler,
         hostname: settings.host,
         port: settings.port,
         tls,
         proxy: proxyOptionsOf(settings),
         reusePort: workerCount > 1,
+        limits: settings.limits,
+        isolates: workerCount,
+        onTrouble: (message) => logger.warn("{message}", { message }),
       });
     } catch (error) {
       if (error instanceof AddressInUseError) {
         writeStderr(`berth: ${error.message}; stop the other process or choose another --port\n`);
         return EXIT_CODE.ADDRESS_IN_USE;
       }
-      if (error instanceof Deno.errors.InvalidData || String(error).includes("TLS")) {
-        writeStderr(`berth: Cannot start TLS: the certificate or key is not valid PEM\n`);
+      if (error instanceof TlsError) {
+        writeStderr(`berth: ${error.message}\n`);
         return EXIT_CODE.USAGE;
       }
       throw error;
     }
+    logConnectionLimits(logger, server.budget, settings.limits);
     if (workerCount > 1) {
       try {
         workers = await startWorkerPool({
@@ -335,8 +341,18 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
         return EXIT_CODE.USAGE;
       }
     }
+    const certReload = tls === undefined
+      ? undefined
+      : watchCertificateReload({ files: tlsFiles, server, logger });
     await Promise.race([stop.signalled, server.finished]);
     stop.dispose();
+    certReload?.dispose();
+    // A second SIGINT/SIGTERM during the grace period stops at once (exit 130/143).
+    const force = waitForStopSignal();
+    force.signalled.then((signal) => {
+      if (settings.readyFile !== undefined) removeReadyFileSync(settings.readyFile);
+      Deno.exit(signal === "SIGINT" ? EXIT_CODE.INTERRUPTED : EXIT_CODE.TERMINATED);
+    });
     logger.info("Shutting down: waiting up to {timeoutMs} ms for open responses", {
       timeoutMs: settings.shutdownTimeoutMs,
     });
@@ -344,6 +360,7 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
       server.shutdown(settings.shutdownTimeoutMs),
       workers?.stop(settings.shutdownTimeoutMs),
     ]);
+    force.dispose();
     logger.info("Stopped");
     return EXIT_CODE.OK;
   } finally {
@@ -437,15 +454,64 @@ function logStartup(
   for (const warning of loaded.warnings) logger.warn("{warning}", { warning });
 }
 
-/** Resolves on the first SIGINT or SIGTERM (SIGINT only on Windows). */
-function waitForStopSignal(): { signalled: Promise<void>; dispose(): void } {
+/** Resolves with the first SIGINT or SIGTERM (SIGINT only on Windows). */
+function waitForStopSignal(): { signalled: Promise<Deno.Signal>; dispose(): void } {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  let resolve!: () => void;
-  const signalled = new Promise<void>((done) => resolve = done);
-  const listener = () => resolve();
-  for (const signal of signals) Deno.addSignalListener(signal, listener);
+  let resolve!: (signal: Deno.Signal) => void;
+  const signalled = new Promise<Deno.Signal>((done) => resolve = done);
+  const listeners = signals.map((signal) => [signal, () => resolve(signal)] as const);
+  for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
   return {
     signalled,
-    dispose: () => signals.forEach((signal) => Deno.removeSignalListener(signal, listener)),
+    dispose: () =>
+      listeners.forEach(([signal, listener]) => Deno.removeSignalListener(signal, listener)),
   };
+}
+
+/** Logs the connection limits in force and the timeouts, once at startup. */
+function logConnectionLimits(
+  logger: ReturnType<typeof getLogger>,
+  budget: ConnectionBudget,
+  limits: LoadedSettings["settings"]["limits"],
+): void {
+  logger.info(
+    "connections: at most {maxConnections} ({maxConnectionsPerClient} per client), {maxOpenResponses} responses sending at once; descriptor limit {fdLimit} ({source}); timeouts: head {headerTimeoutMs} ms, idle {idleTimeoutMs} ms, request {requestTimeoutMs} ms, send {sendTimeoutMs} ms",
+    {
+      ...budget,
+      source: budget.source === "rlimit"
+        ? "read at startup"
+        : "assumed: grant --allow-run=sh so berth can read the real one, or set limits.maxConnections",
+      headerTimeoutMs: limits.headerTimeoutMs,
+      idleTimeoutMs: limits.idleTimeoutMs,
+      requestTimeoutMs: limits.requestTimeoutMs,
+      sendTimeoutMs: limits.sendTimeoutMs,
+    },
+  );
+}
+
+/**
+ * Re-reads the certificate and key on SIGHUP (not on Windows) and swaps them
+ * in for new connections, so a renewed certificate needs no restart; a file
+ * that cannot be read or parsed keeps the old certificate and logs why.
+ */
+function watchCertificateReload(options: {
+  files: readonly string[];
+  server: { setCertificate(tls: { cert: string; key: string }): void };
+  logger: ReturnType<typeof getLogger>;
+}): { dispose(): void } {
+  if (Deno.build.os === "windows") return { dispose() {} };
+  const { files, server, logger } = options;
+  const listener = async () => {
+    try {
+      const [cert, key] = await Promise.all(files.map((file) => Deno.readTextFile(file)));
+      server.setCertificate({ cert, key });
+      logger.info("Reloaded the TLS certificate from {cert}", { cert: files[0] });
+    } catch (error) {
+      logger.warn("Kept the old TLS certificate: {problem}", {
+        problem: error instanceof TlsError ? error.message : `cannot read ${files.join(", ")}`,
+      });
+    }
+  };
+  Deno.addSignalListener("SIGHUP", listener);
+  return { dispose: () => Deno.removeSignalListener("SIGHUP", listener) };
 }

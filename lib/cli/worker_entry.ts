@@ -16,7 +16,7 @@ import { proxyOptionsOf } from "../http/client_address.ts";
 import { setupLoggingFromSettings, shutdownLogging } from "../log/setup.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import type { CacheWatch } from "../serve/file_cache.ts";
-import type { WorkerReply, WorkerStartMessage } from "./worker_pool.ts";
+import { resolveWorkerCount, type WorkerReply, type WorkerStartMessage } from "./worker_pool.ts";
 
 let server: RunningServer | null = null;
 let cacheWatch: CacheWatch | null = null;
@@ -45,13 +45,15 @@ async function start(message: WorkerStartMessage): Promise<void> {
       cache,
     });
     if (settings.cache.enabled && settings.cache.watch) cacheWatch = cache.watch(root);
-    server = startServer({
+    server = await startServer({
       handler,
       hostname: settings.host,
       port: message.port,
       tls: message.tls,
       proxy: proxyOptionsOf(settings),
       reusePort: true,
+      limits: settings.limits,
+      isolates: resolveWorkerCount(settings.workers),
     });
     reply({ kind: "ready" });
   } catch (error) {

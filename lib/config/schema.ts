@@ -403,7 +403,51 @@ const SETTINGS_ENTRIES = {
         ),
         requestTimeoutMs: v.pipe(
           v.optional(integerBetween(100, MAX_TIMER_MS), 30000),
-          v.description("Milliseconds allowed to receive a request (408 after it)"),
+          v.description(
+            "Milliseconds allowed to receive a whole request, head and body (408 after it), and to start its answer (503)",
+          ),
+        ),
+        headerTimeoutMs: v.pipe(
+          v.optional(integerBetween(100, MAX_TIMER_MS), 10000),
+          v.description(
+            "Milliseconds a new connection may take to send a complete request head (408, then closed)",
+          ),
+        ),
+        idleTimeoutMs: v.pipe(
+          v.optional(integerBetween(100, MAX_TIMER_MS), 10000),
+          v.description("Milliseconds a kept-alive connection may wait for its next request"),
+        ),
+        sendTimeoutMs: v.pipe(
+          v.optional(integerBetween(100, MAX_TIMER_MS), 30000),
+          v.description(
+            "Milliseconds a client may take no response bytes before it is cut off (its file closes)",
+          ),
+        ),
+        streamIdleTimeoutMs: v.pipe(
+          v.optional(integerBetween(100, MAX_TIMER_MS), 30000),
+          v.description("Milliseconds an HTTP/2 stream may go without a frame before it is reset"),
+        ),
+        maxConcurrentStreams: v.pipe(
+          v.optional(integerBetween(1, 1000), 32),
+          v.description("Most concurrent HTTP/2 streams per connection"),
+        ),
+        maxConnections: v.pipe(
+          v.optional(integerBetween(0, 1_000_000), 0),
+          v.description(
+            "Most open connections (0: derived from the descriptor limit, see the startup log)",
+          ),
+        ),
+        maxConnectionsPerClient: v.pipe(
+          v.optional(integerBetween(0, 1_000_000), 0),
+          v.description(
+            "Most open connections from one client address (0: a quarter of maxConnections, 8..256)",
+          ),
+        ),
+        maxOpenResponses: v.pipe(
+          v.optional(integerBetween(0, 1_000_000), 0),
+          v.description(
+            "Most responses being sent at once, each may hold an open file (0: derived from the descriptor limit; 503 above it)",
+          ),
         ),
       }),
       {},

@@ -1,7 +1,9 @@
 /**
  * @module
  * Access log: one record per request (method, path, status, bytes, duration,
- * client address, request id). It is the outermost layer, so it also turns a
+ * client address, request id), written when the response has been sent or
+ * cut off: bytes are those actually sent, and `aborted: true` marks a
+ * response that did not complete. It is the outermost layer, so it also turns a
  * failure of any layer below into a generic 500 instead of a dropped connection.
  */
 
@@ -10,6 +12,7 @@ import type { Middleware } from "../compose.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
 import { ACCESS_LOG_CATEGORY, LOG_CATEGORY } from "../log/setup.ts";
 import { createErrorResponse } from "../serve/error_response.ts";
+import { onDelivered } from "../transport/delivery.ts";
 
 /** Options for {@linkcode accessLog}. */
 export interface AccessLogOptions {
@@ -43,19 +46,33 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
     }
     // With access logs off (`--quiet`), skip building the record at all.
     if (skipPaths.has(context.url.pathname) || !logger.isEnabledFor("info")) return response;
-    const durationMs = Math.round((performance.now() - context.startTime) * 100) / 100;
-    const length = response.headers.get(HEADER.CONTENT_LENGTH);
-    const bytes = request.method === "HEAD" || length === null ? 0 : Number(length);
-    logger.info("{method} {path} {status} {bytes}B {durationMs}ms {client}", {
-      method: request.method,
-      path: context.url.pathname,
-      status: response.status,
-      bytes,
-      durationMs,
-      client: context.clientAddress,
-      requestId: context.requestId,
-      user: context.user?.name ?? null,
-    });
+    const record = (status: number, bytes: number, aborted: boolean) =>
+      logger.info("{method} {path} {status} {bytes}B {durationMs}ms {client}", {
+        method: request.method,
+        path: context.url.pathname,
+        status,
+        bytes,
+        durationMs: Math.round((performance.now() - context.startTime) * 100) / 100,
+        client: context.clientAddress,
+        requestId: context.requestId,
+        user: context.user?.name ?? null,
+        ...(aborted ? { aborted: true } : {}),
+      });
+    // berth's own transport reports what was really sent once the body is
+    // done (or cut off); embedded in another server, the announced length is
+    // all there is.
+    const watched = onDelivered(
+      request,
+      (delivery) => record(delivery.status, delivery.bytes, !delivery.completed),
+    );
+    if (!watched) {
+      const length = response.headers.get(HEADER.CONTENT_LENGTH);
+      record(
+        response.status,
+        request.method === "HEAD" || length === null ? 0 : Number(length),
+        false,
+      );
+    }
     return response;
   };
 }

@@ -1,0 +1,379 @@
+/**
+ * @module
+ * berth's transport: it owns listening, TLS, HTTP/2 and every connection
+ * limit. Plain HTTP is served by `node:http`; TLS by one `node:http2` secure
+ * server that speaks HTTP/2 and, through ALPN, HTTP/1.1. Measured in Deno
+ * 2.9.6 (README "Connections, timeouts and TLS"): Deno.serve over TLS waits
+ * ~44 ms on every kept-alive request (no TCP_NODELAY on TLS sockets) while
+ * the node servers answer in well under 1 ms, and only the node servers
+ * expose the sockets that header, idle and send timeouts and connection
+ * limits need. h2c (HTTP/2 without TLS) is off: `node:http` cannot offer it
+ * on the same port, and no browser speaks it.
+ */
+
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import type { Server as NetServer, Socket } from "node:net";
+import type { ConnectionBudget } from "./fd_limit.ts";
+import { createConnectionTable } from "./connections.ts";
+import { type Delivery, reportDelivery, trackDelivery } from "./delivery.ts";
+import {
+  type NodeRequest,
+  type NodeResponse,
+  sendWebResponse,
+  toWebRequest,
+} from "./node_bridge.ts";
+
+/** The timeouts the transport enforces, in ms (from the `limits` settings). */
+export interface TransportTimeouts {
+  /** A request head must be complete this long after the connection opened. */
+  headerTimeoutMs: number;
+  /** A whole request (head and body) must arrive within this. */
+  requestTimeoutMs: number;
+  /** A kept-alive connection with no request in flight closes after this. */
+  idleTimeoutMs: number;
+  /** A response whose client takes no bytes for this long is cut off. */
+  sendTimeoutMs: number;
+  /** An HTTP/2 stream with no frames for this long is reset. */
+  streamIdleTimeoutMs: number;
+}
+
+/** Options for {@linkcode listen}. */
+export interface ListenOptions {
+  /** Answers one request; `info` carries the peer address. */
+  handler: (request: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
+  /** Interface to bind. */
+  hostname: string;
+  /** Port to bind; 0 picks a free one. */
+  port: number;
+  /** PEM certificate chain and key: TLS with HTTP/2 and HTTP/1.1. */
+  tls?: { cert: string; key: string };
+  /** SO_REUSEPORT, for `--workers`. */
+  reusePort?: boolean;
+  /** Timeouts. */
+  timeouts: TransportTimeouts;
+  /** Connection and open-response limits. */
+  budget: ConnectionBudget;
+  /** Most concurrent HTTP/2 streams per connection. */
+  maxConcurrentStreams: number;
+  /** Largest request head node accepts (431 above it). */
+  maxHeaderBytes: number;
+  /** Told about recoverable trouble (shed connections, listener errors), rate-limited by the caller. */
+  onTrouble?: (message: string, error?: unknown) => void;
+}
+
+/** A listening transport. */
+export interface Transport {
+  /** The bound port. */
+  port: number;
+  /** Resolves once the transport has stopped (after {@linkcode Transport.shutdown}). */
+  finished: Promise<void>;
+  /**
+   * Stops accepting, closes idle connections, lets in-flight responses finish
+   * for up to `timeoutMs`, then aborts the rest. Never rejects.
+   */
+  shutdown(timeoutMs: number): Promise<void>;
+  /** Replaces the TLS certificate for new connections (no-op without TLS). */
+  setCertificate(tls: { cert: string; key: string }): void;
+  /** Counters for tests and the startup log. */
+  stats(): { connections: number; shed: number; openResponses: number };
+}
+
+/** The error `listen` throws when the port is taken. */
+export class ListenAddressInUseError extends Error {
+  constructor(options?: ErrorOptions) {
+    super("The address is already in use", options);
+    this.name = "ListenAddressInUseError";
+  }
+}
+
+/** The error `listen` throws when the certificate or key cannot be used. */
+export class TlsMaterialError extends Error {
+  constructor(options?: ErrorOptions) {
+    super("The certificate or key is not valid PEM", options);
+    this.name = "TlsMaterialError";
+  }
+}
+
+const STATUS_BAD_REQUEST = 400;
+const STATUS_METHOD_NOT_ALLOWED = 405;
+const STATUS_INTERNAL_SERVER_ERROR = 500;
+const STATUS_SERVICE_UNAVAILABLE = 503;
+/** Raw answers to heads node's parser refused, by its error code. */
+const CLIENT_ERROR_ANSWERS: Record<string, string> = {
+  HPE_INVALID_METHOD:
+    "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+  HPE_HEADER_OVERFLOW:
+    "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+  ERR_HTTP_REQUEST_TIMEOUT:
+    "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+  default: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+};
+/** RST_STREAM code for a stream berth gives up on (RFC 9113 §7). */
+const NGHTTP2_CANCEL = 8;
+
+/** Binds and starts serving; throws {@linkcode ListenAddressInUseError} or {@linkcode TlsMaterialError}. */
+export async function listen(options: ListenOptions): Promise<Transport> {
+  installConnectionErrorGuard();
+  const { timeouts, budget } = options;
+  const secure = options.tls !== undefined;
+  const trouble = options.onTrouble ?? (() => {});
+  const table = createConnectionTable({
+    maxConnections: budget.maxConnections,
+    maxConnectionsPerClient: budget.maxConnectionsPerClient,
+    // The node servers answer a late head with 408 themselves; the table is the
+    // backstop for what they do not watch (TLS handshakes, HTTP/2 sessions).
+    headerTimeoutMs: timeouts.headerTimeoutMs + 1000,
+    idleTimeoutMs: timeouts.idleTimeoutMs,
+  });
+  const inFlight = new Set<AbortController>();
+  let openResponses = 0;
+  let draining = false;
+  const headersTimeout = Math.min(timeouts.headerTimeoutMs, timeouts.requestTimeoutMs);
+  const http1Options = {
+    headersTimeout,
+    requestTimeout: timeouts.requestTimeoutMs,
+    keepAliveTimeout: timeouts.idleTimeoutMs,
+    // Node checks head deadlines only this often (default 30 s).
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 4))),
+    maxHeaderSize: options.maxHeaderBytes + 8192,
+    noDelay: true,
+  };
+
+  const onRequest = (req: NodeRequest, res: NodeResponse) => {
+    const http2 = req.httpVersionMajor === 2;
+    const socket = req.socket as Socket;
+    const counted = table.requestStarted(socket);
+    const controller = new AbortController();
+    inFlight.add(controller);
+    const peer = { hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
+    res.once("close", () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    if (http2) {
+      const stream = (req as Http2ServerRequest).stream;
+      stream.on("error", () => {});
+      if (timeouts.streamIdleTimeoutMs > 0) {
+        stream.setTimeout(timeouts.streamIdleTimeoutMs, () => stream.close(NGHTTP2_CANCEL));
+      }
+    }
+    const finish = () => {
+      inFlight.delete(controller);
+      if (counted) table.requestEnded(socket);
+    };
+    const request = toWebRequest(req, {
+      scheme: secure ? "https" : "http",
+      fallbackHost: options.hostname,
+      signal: controller.signal,
+    });
+    const send = (response: Response): Promise<Delivery> =>
+      sendWebResponse(res, response, {
+        head: req.method === "HEAD",
+        http2,
+        sendTimeoutMs: timeouts.sendTimeoutMs,
+        close: draining && !http2,
+      });
+    if (typeof request === "string") {
+      const refusal = request === "bad-request"
+        ? plainResponse(STATUS_BAD_REQUEST, "Bad Request")
+        : plainResponse(STATUS_METHOD_NOT_ALLOWED, "Method Not Allowed");
+      send(refusal).finally(finish);
+      return;
+    }
+    trackDelivery(request);
+    const info = {
+      remoteAddr: { ...peer, transport: "tcp" as const },
+      completed: Promise.resolve(),
+    } as unknown as Deno.ServeHandlerInfo;
+    options.handler(request, info).catch((error) => {
+      trouble("A request failed outside the app's error handling", error);
+      return plainResponse(STATUS_INTERNAL_SERVER_ERROR, "Internal Server Error");
+    }).then(async (response) => {
+      let sent = response;
+      const holdsBody = response.body !== null && req.method !== "HEAD";
+      if (holdsBody && openResponses >= budget.maxOpenResponses) {
+        // SECURITY: each response being sent may hold an open file; past the
+        // budget new ones are refused so stalled clients cannot use up descriptors.
+        response.body?.cancel().catch(() => {});
+        sent = plainResponse(STATUS_SERVICE_UNAVAILABLE, "Service Unavailable", true);
+        trouble("Too many responses being sent at once: answering 503");
+      }
+      const counts = holdsBody && sent === response;
+      if (counts) openResponses++;
+      try {
+        const delivery = await send(sent);
+        reportDelivery(request, delivery);
+      } finally {
+        if (counts) openResponses--;
+      }
+    }).finally(finish);
+  };
+
+  let server: http.Server | http2.Http2SecureServer;
+  if (options.tls === undefined) {
+    server = http.createServer(
+      http1Options,
+      onRequest as (req: IncomingMessage, res: ServerResponse) => void,
+    );
+  } else {
+    try {
+      server = http2.createSecureServer({
+        ...options.tls,
+        allowHTTP1: true,
+        settings: { maxConcurrentStreams: options.maxConcurrentStreams },
+        ...http1Options,
+      }, onRequest as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+    } catch (error) {
+      throw new TlsMaterialError({ cause: error });
+    }
+    // The HTTP/1.1 side of an HTTP/2 server reads these as properties.
+    Object.assign(server, {
+      headersTimeout: http1Options.headersTimeout,
+      requestTimeout: http1Options.requestTimeout,
+      keepAliveTimeout: http1Options.keepAliveTimeout,
+    });
+    server.on("session", (session) => session.on("error", () => {}));
+    server.on("tlsClientError", (_error, socket) => socket.destroy());
+  }
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    // node's parser refused the head; answer as node would, but name the
+    // allowed methods for one it does not know (RFC 9110 §15.5.6).
+    if (socket.writable && !socket.destroyed) {
+      const code = isUnknownMethod(error) ? "HPE_INVALID_METHOD" : error.code ?? "";
+      socket.end(CLIENT_ERROR_ANSWERS[code] ?? CLIENT_ERROR_ANSWERS.default);
+    }
+    socket.destroy();
+  });
+  const net = server as unknown as NetServer;
+  net.on("connection", (socket: Socket) => {
+    socket.on("error", () => {});
+    const admission = table.admit(socket);
+    if (admission !== "admitted") {
+      trouble(
+        `Connection limit reached (${table.size} open): closing idle connections, refusing new ones while all are busy`,
+      );
+    }
+    if (admission !== "refused") socket.setNoDelay(true);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE" ? new ListenAddressInUseError({ cause: error }) : error,
+      );
+    };
+    net.once("error", onError);
+    net.listen({
+      host: options.hostname,
+      port: options.port,
+      ...(options.reusePort ? { reusePort: true } : {}),
+    }, () => {
+      net.off("error", onError);
+      resolve();
+    });
+  });
+  net.on("error", (error) => trouble("The listener reported an error", error));
+  const address = net.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
+
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((resolve) => resolveFinished = resolve);
+  let stopping: Promise<void> | null = null;
+  return {
+    port,
+    finished,
+    shutdown(timeoutMs) {
+      stopping ??= (async () => {
+        draining = true;
+        const closed = new Promise<void>((resolve) => net.close(() => resolve()));
+        table.drain();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const graceOver = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
+        await Promise.race([table.whenEmpty(), graceOver]);
+        clearTimeout(timer);
+        for (const controller of inFlight) controller.abort();
+        table.destroyAll();
+        // Destroyed sockets close on the next turns; bounded so shutdown always ends.
+        await Promise.race([
+          Promise.all([closed, table.whenEmpty()]),
+          new Promise((resolve) => setTimeout(resolve, 500)),
+        ]);
+        table.close();
+        resolveFinished();
+      })();
+      return stopping;
+    },
+    setCertificate(tls) {
+      if (!secure) return;
+      try {
+        (server as http2.Http2SecureServer).setSecureContext(tls);
+      } catch (error) {
+        throw new TlsMaterialError({ cause: error });
+      }
+    },
+    stats: () => ({ connections: table.size, shed: table.shed, openResponses }),
+  };
+}
+
+/** A well-formed request line whose method node's parser does not know (Deno says HPE_ERROR). */
+const REQUEST_LINE_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ HTTP\/1\.[01]\r?\n/;
+
+function isUnknownMethod(error: NodeJS.ErrnoException): boolean {
+  if (error.code === "HPE_INVALID_METHOD") return true;
+  const raw = (error as { rawPacket?: Uint8Array }).rawPacket;
+  if (error.code !== "HPE_ERROR" || raw === undefined) return false;
+  return REQUEST_LINE_REGEXP.test(new TextDecoder().decode(raw.subarray(0, 8192)));
+}
+
+function plainResponse(status: number, text: string, close = false): Response {
+  return new Response(`${text}\n`, {
+    status,
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      ...(status === STATUS_SERVICE_UNAVAILABLE ? { "retry-after": "1" } : {}),
+      ...(status === STATUS_METHOD_NOT_ALLOWED ? { allow: "GET, HEAD, OPTIONS" } : {}),
+      ...(close ? { connection: "close" } : {}),
+    },
+  });
+}
+
+let guardInstalled = false;
+const CONNECTION_ERROR_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
+  "ERR_HTTP2_STREAM_ERROR",
+  "ERR_HTTP2_INVALID_STREAM",
+  "ERR_HTTP2_SESSION_ERROR",
+  "ERR_HTTP2_STREAM_CANCEL",
+  "ERR_HTTP_REQUEST_TIMEOUT",
+]);
+
+/**
+ * SECURITY: a last line of defence so an error event of one connection that
+ * no listener caught (a node stream quirk) cannot end the process: errors
+ * that carry a connection error code, or Deno's BadResource/Interrupted, are
+ * swallowed; anything else still ends the process as a bug should.
+ */
+function installConnectionErrorGuard(): void {
+  if (guardInstalled) return;
+  guardInstalled = true;
+  const isConnectionError = (error: unknown) => {
+    if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+      return true;
+    }
+    if (error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe) {
+      return true;
+    }
+    const code = (error as { code?: unknown } | null)?.code;
+    return typeof code === "string" && CONNECTION_ERROR_CODES.has(code);
+  };
+  globalThis.addEventListener("error", (event) => {
+    if (isConnectionError(event.error)) event.preventDefault();
+  });
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    if (isConnectionError(event.reason)) event.preventDefault();
+  });
+}
