@@ -6,7 +6,7 @@
  * `createHandler` when berth runs inside another `Deno.serve` application.
  */
 
-import type { RequestContext } from "./compose.ts";
+import type { AuthenticatedUser, RequestContext, RequestOutcome } from "./compose.ts";
 import { createClientResolver, type ProxyOptions } from "./http/client_address.ts";
 import { HEADER } from "./http/constants.ts";
 import { parseRequestPath, type RequestPath } from "./http/request_path.ts";
@@ -38,30 +38,58 @@ export function createRequestContextFactory(
   const client = createClientResolver(options.proxy ?? { trustProxy: false });
   let requestCount = 0;
   return function createRequestContext(request, info) {
-    const number = ++requestCount;
-    let requestId: string | undefined;
     // Read now: Deno's request handle may be gone once the response is sent.
     const remote = info?.remoteAddr;
     const peer = remote !== undefined && "hostname" in remote ? remote.hostname : "";
     const target = readTarget(request);
-    let path: RequestPath | undefined;
-    return {
-      url: target.url,
-      // Decoded on first read (the first guard reads it, once per request).
-      get path() {
-        return path ??= target.refusal ?? parseRequestPath(target.url.pathname);
-      },
-      outcome: { protected: false, shareable: false, resource: null },
-      get requestId() {
-        return requestId ??= `${idPrefix}-${number.toString(36)}`;
-      },
+    return new ServedRequestContext(target.url, target.refusal, {
+      idPrefix,
+      number: ++requestCount,
       clientAddress: client.address(peer, request.headers),
-      startTime: performance.now(),
       // TLS to berth, or a trusted TLS-terminating proxy in front of it.
       secure: options.secure || client.viaHttps(peer, request.headers),
-      user: null,
-    };
+    });
   };
+}
+
+/**
+ * The context of one request as berth's servers make it. A class, so the
+ * lazy `path` and `requestId` are prototype getters: an object literal with
+ * getters costs ~0.5 µs a request to build, a class instance a few ns.
+ */
+class ServedRequestContext implements RequestContext {
+  readonly url: URL;
+  readonly outcome: RequestOutcome = { protected: false, shareable: false, resource: null };
+  readonly clientAddress: string;
+  readonly startTime = performance.now();
+  readonly secure: boolean;
+  user: AuthenticatedUser | null = null;
+  #path: RequestPath | null;
+  #id: string | null = null;
+  readonly #idPrefix: string;
+  readonly #number: number;
+
+  constructor(
+    url: URL,
+    refusal: RequestPath | null,
+    facts: { idPrefix: string; number: number; clientAddress: string; secure: boolean },
+  ) {
+    this.url = url;
+    this.#path = refusal;
+    this.#idPrefix = facts.idPrefix;
+    this.#number = facts.number;
+    this.clientAddress = facts.clientAddress;
+    this.secure = facts.secure;
+  }
+
+  /** Decoded on first read (the first guard reads it, once per request). */
+  get path(): RequestPath {
+    return this.#path ??= parseRequestPath(this.url.pathname);
+  }
+
+  get requestId(): string {
+    return this.#id ??= `${this.#idPrefix}-${this.#number.toString(36)}`;
+  }
 }
 
 /**

@@ -57,5 +57,13 @@ export function rerouteRequest<C extends { url: URL; path: RequestPath }>(
     (init as { duplex?: string }).duplex = "half";
   }
   init.signal = request.signal;
-  return [new Request(url, init), { ...context, url, path: parseRequestPath(url.pathname) }];
+  // Spread copies own fields only; the lazy getters of berth's own context
+  // class are read here and become plain values of the re-routed context.
+  const routed = {
+    ...context,
+    url,
+    path: parseRequestPath(url.pathname),
+    requestId: (context as { requestId?: string }).requestId,
+  };
+  return [new Request(url, init), routed];
 }

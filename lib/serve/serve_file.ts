@@ -443,8 +443,17 @@ export function serveFiles(options: ServeFilesOptions): Handler {
    * 401 for `/pub/adm/a.txt` would tell a visitor which protected files
    * exist; this way every name under a protected folder gets the 401.
    */
-  async function respondMissing(request: Request, context: RequestContext): Promise<Response> {
-    const segments = guard === undefined || !context.path.ok ? [] : context.path.segments;
+  function respondMissing(request: Request, context: RequestContext): Promise<Response> {
+    // Without access rules there is nothing to check (and no await to pay for).
+    if (guard === undefined || !context.path.ok) return respondNotFound(request, context);
+    return respondMissingGuarded(request, context, context.path.segments);
+  }
+
+  async function respondMissingGuarded(
+    request: Request,
+    context: RequestContext,
+    segments: readonly string[],
+  ): Promise<Response> {
     for (let end = segments.length - 1; end > 0; end--) {
       const ancestor = await resolvePath(fs, segments.slice(0, end), resolveOptions);
       if (ancestor.kind === "file") break;
@@ -722,13 +731,16 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     return guard.admit(request, context, resource);
   }
 
-  /** A file's answer, once the guard admits the file it comes from. */
-  async function answerRecord(
+  /**
+   * A file's answer, once the guard admits the file it comes from. Not
+   * async: on the hot path an extra await costs more than the check.
+   */
+  function answerRecord(
     request: Request,
     context: RequestContext,
     record: FileRecord,
-  ): Promise<Response> {
-    return admit(request, context, record.resource) ?? await respondWithRecord(request, record);
+  ): Response | Promise<Response> {
+    return admit(request, context, record.resource) ?? respondWithRecord(request, record);
   }
 
   /** A cached listing's answer, once the guard admits the directory. */

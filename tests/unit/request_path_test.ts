@@ -6,6 +6,7 @@ import {
   parseRequestPath,
 } from "../../lib/http/request_path.ts";
 import { compilePattern, matchPattern } from "../../lib/rules/pattern.ts";
+import { decodeRequestPath } from "../../lib/fs/resolve_path.ts";
 
 // Every spelling a client can send for one path, and the one text every layer sees.
 const SPELLINGS: [string, string][] = [
@@ -84,4 +85,52 @@ Deno.test("a rules pattern matches every spelling of its path and no other path"
       );
     }
   }
+});
+
+Deno.test("parseRequestPath() gives plain paths the same answer as the full decode", () => {
+  const alphabet = [
+    "a",
+    "B",
+    "0",
+    ".",
+    "-",
+    "_",
+    "~",
+    "!",
+    "$",
+    "&",
+    "'",
+    "(",
+    "*",
+    "+",
+    ",",
+    ";",
+    "=",
+    ":",
+    "@",
+    "/",
+    "%41",
+    "%2e",
+    " ",
+    "é",
+  ];
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < 5000; i++) {
+    let path = "/";
+    const length = Math.floor(next() * 12);
+    for (let j = 0; j < length; j++) path += alphabet[Math.floor(next() * alphabet.length)];
+    const url = new URL("http://x" + path).pathname;
+    const fast = parseRequestPath(url);
+    const decoded = decodeRequestPath(url);
+    if (!decoded.ok) {
+      assert.equal(fast.ok, false, url);
+      continue;
+    }
+    assert.ok(fast.ok, url);
+    assert.deepEqual(fast.segments, decoded.segments, url);
+    assert.equal(fast.trailingSlash, decoded.trailingSlash, url);
+    assert.equal(fast.text, canonicalPathText(decoded.segments, decoded.trailingSlash), url);
+  }
+  assert.equal(parseRequestPath("").ok, false);
 });
