@@ -43,6 +43,7 @@ async function start(message: WorkerStartMessage): Promise<void> {
       root,
       tls: message.tls !== undefined,
       cache,
+      configFile: message.configFile,
     });
     if (settings.cache.enabled && settings.cache.watch) cacheWatch = cache.watch(root);
     server = await startServer({
