@@ -19,9 +19,12 @@
  *    touched (internal endpoints keep their own checks).
  * 4b. `internalEndpoints` under `/_berth/` (health, metrics).
  * 4c. Routing that may redirect or re-route the request (after any
- *    authentication): `redirects` (`_redirects` rules), then (with access
- *    rules) `accessGuard` on the path a rewrite chose, before any later
- *    layer probes the disk there; `cleanUrls` (clean URLs, trailing-slash
+ *    authentication). With access rules, `accessGuard` stands before
+ *    `redirects` (`_redirects` rules) and again after it, deciding on the
+ *    path and on the real file it stands for (an existing file or the
+ *    deepest real directory on the way), so no routing layer answers a
+ *    protected file's aliases differently for existing and missing names;
+ *    then `cleanUrls` (clean URLs, trailing-slash
  *    policy), `spaFallback`, then `reservedPaths`, which keeps `_headers`,
  *    `_redirects` and the internal prefix from ever reaching the file core,
  *    whatever a rewrite says.
@@ -69,6 +72,7 @@ import { canReadPath } from "./auth/access_rules.ts";
 import { type AuthRuntime, loadAuth } from "./auth/load_auth.ts";
 import type { ResourceGuard } from "./middleware/auth.ts";
 import { compileOwnFiles, listOwnFilePaths } from "./config/own_files.ts";
+import { createResourceLocator } from "./serve/resource.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 
 /** Options for {@linkcode createApp}. */
@@ -179,6 +183,18 @@ export async function createApp(options: AppOptions): Promise<Handler> {
   const ownFiles = await compileOwnFiles(
     listOwnFilePaths(settings, { configFile: options.configFile, root: options.root }),
   );
+  // What exists under the root, as the routing layers and the guards see it.
+  const probe = createPathProbe({
+    fs: options.fs,
+    root: options.root,
+    dotfiles: settings.dotfiles,
+    index: settings.index,
+    listing: settings.listing,
+    cleanUrls: settings.cleanUrls,
+    cache,
+    ownFiles,
+  });
+  const locate = createResourceLocator(options.root, probe.resolve);
   // With access rules: the guards after the routing layers, the core's
   // check of the resolved file, and filtered listings.
   let guard: Middleware | null = null;
@@ -201,7 +217,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     }));
     layers.push(authenticate(authOptions));
     if (auth.rules.length > 0) {
-      guard = accessGuard(authOptions);
+      guard = accessGuard({ ...authOptions, locate });
       resourceGuard = createResourceGuard(authOptions);
       canList = (segments, access) => canReadPath(auth.rules, segments, access);
     }
@@ -212,16 +228,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     metricsAccess: toMetricsAccess(settings.metricsAccess),
   }));
   // Routing: rules, clean URLs, SPA fallback, then the paths never served.
-  const probe = createPathProbe({
-    fs: options.fs,
-    root: options.root,
-    dotfiles: settings.dotfiles,
-    index: settings.index,
-    listing: settings.listing,
-    cleanUrls: settings.cleanUrls,
-    cache,
-    ownFiles,
-  });
+  if (guard !== null) layers.push(guard);
   layers.push(redirects({ rules: siteRules, probe }));
   if (guard !== null) layers.push(guard);
   if (settings.cleanUrls || settings.trailingSlash !== "auto") {

@@ -8,6 +8,7 @@
  * take turns and none loses another's change.
  */
 
+import { DEFAULT_USERS_FILE_NAME } from "../config/own_files.ts";
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { ConfigError, formatValue } from "../config/errors.ts";
@@ -29,7 +30,7 @@ import { renderHelp } from "./help.ts";
 import { writeStderr, writeStdout } from "./output.ts";
 
 /** Users file used when neither `--users` nor the config's `auth.users` names one. */
-export const DEFAULT_USERS_FILE = "users.json";
+export const DEFAULT_USERS_FILE = DEFAULT_USERS_FILE_NAME;
 /** Issuer shown by authenticator apps for codes added with `--totp`. */
 const TOTP_ISSUER = "berth";
 /** Longest line read from stdin as a password, in bytes. */

@@ -32,13 +32,22 @@ export interface OwnFiles {
    * next to them while replacing them atomically.
    */
   has(realPath: string): boolean;
+  /**
+   * Whether `info` (a file with more than one hard link) is one of berth's
+   * own files under another name: same device and inode as one of them now.
+   */
+  isSameFile(info: { dev?: number | null; ino: number | null }): Promise<boolean>;
 }
 
 /** Suffix of the temp names `writeFileAtomic` uses: `.name.<12 hex digits>.tmp`. */
 const ATOMIC_TEMP_REGEXP = /^\.(.+)\.[0-9a-f]{12}\.tmp$/;
 
 /** No own files (library use without settings paths). */
-export const NO_OWN_FILES: OwnFiles = Object.freeze({ paths: [], has: () => false });
+export const NO_OWN_FILES: OwnFiles = Object.freeze({
+  paths: [],
+  has: () => false,
+  isSameFile: () => Promise.resolve(false),
+});
 
 /** One of berth's own files and what makes it one (a setting name, or what berth keeps there). */
 export interface OwnFileEntry {
@@ -81,6 +90,11 @@ export function listOwnFiles(
     add(users, "auth.users");
     for (const suffix of USERS_FILE_COMPANIONS) add(users + suffix, "auth.users");
   }
+  // `berth user add` writes here when no users file is configured: a users
+  // file made for a later run must not be served by this one.
+  const defaultUsers = resolve(cwd, DEFAULT_USERS_FILE_NAME);
+  add(defaultUsers, DEFAULT_USERS_ROLE);
+  for (const suffix of USERS_FILE_COMPANIONS) add(defaultUsers + suffix, DEFAULT_USERS_ROLE);
   return entries;
 }
 
@@ -111,6 +125,7 @@ export function describeOwnFilesInRoot(
   for (const entry of listOwnFiles(settings, { cwd })) {
     const inside = relative(root, entry.path);
     if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) continue;
+    if (entry.role === DEFAULT_USERS_ROLE) continue;
     // One warning a setting: the users file's companions share its warning.
     if (seen.has(entry.role)) continue;
     seen.add(entry.role);
@@ -122,6 +137,12 @@ export function describeOwnFilesInRoot(
   }
   return warnings;
 }
+
+/** The users file `berth user` uses when none is configured, relative to the working directory. */
+export const DEFAULT_USERS_FILE_NAME = "users.json";
+
+/** Role of the default users file: hidden, but no warning (it is there only if someone made it). */
+const DEFAULT_USERS_ROLE = "berth user's default users file";
 
 /** Files berth keeps beside the users file (its lock and the session revocation list). */
 export const USERS_FILE_COMPANIONS: readonly string[] = [".lock", ".revoked.json"];
@@ -154,6 +175,19 @@ export async function compileOwnFiles(paths: readonly string[]): Promise<OwnFile
       if (base !== key && folded.has(base)) return true;
       const temp = ATOMIC_TEMP_REGEXP.exec(basename(key));
       return temp !== null && folded.has(join(dirname(key), temp[1]));
+    },
+    async isSameFile(info) {
+      if (info.ino === null || info.dev === undefined || info.dev === null) return false;
+      // Stated now, not at startup: the users file is replaced by a rename.
+      for (const path of paths) {
+        try {
+          const own = await Deno.stat(path);
+          if (own.ino === info.ino && own.dev === info.dev) return true;
+        } catch {
+          // Missing, or not readable by berth: nothing to compare.
+        }
+      }
+      return false;
     },
   };
 }

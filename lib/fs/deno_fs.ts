@@ -18,6 +18,8 @@ function toFileInfo(info: Deno.FileInfo): FileInfo {
     size: info.size,
     mtimeMs: info.mtime?.getTime() ?? null,
     ino: info.ino ?? null,
+    dev: info.dev ?? null,
+    nlink: info.nlink ?? null,
   };
 }
 

@@ -212,6 +212,13 @@ export async function resolvePath(
     // SECURITY: by real path, so a symlink or another spelling reaches nothing either.
     if (options.ownFiles?.has(real)) return NOT_FOUND;
     const info = await fs.stat(real);
+    // SECURITY: a hard link is another real path for the same bytes.
+    if (
+      info.isFile && options.ownFiles !== undefined && (info.nlink ?? 1) > 1 &&
+      await options.ownFiles.isSameFile(info)
+    ) {
+      return NOT_FOUND;
+    }
     if (info.isFile) return { kind: "file", path: real, info };
     if (info.isDirectory) return { kind: "directory", path: real, info };
     return NOT_FOUND;

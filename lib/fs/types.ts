@@ -19,6 +19,10 @@ export interface FileInfo {
   mtimeMs: number | null;
   /** Inode number, when the platform has one; part of the ETag. */
   ino: number | null;
+  /** Device of the inode, when known (with `ino`, names the file whatever its path). */
+  dev?: number | null;
+  /** Number of hard links, when known: above 1, other paths name the same bytes. */
+  nlink?: number | null;
   /** A strong ETag known in advance (an embedded file's content hash); replaces the metadata one. */
   etag?: string;
 }

@@ -16,6 +16,18 @@ export const CREDENTIAL_VARY: readonly string[] = ["Authorization", "Cookie"];
 /** Directives only shared caches act on, or that allow them to store: dropped from private answers. */
 const SHARED_CACHE_DIRECTIVES: ReadonlySet<string> = new Set(["public", "s-maxage"]);
 
+/**
+ * Headers that tell a CDN how to cache and that CDNs obey over
+ * `Cache-Control: private` (RFC 9213 `CDN-Cache-Control`, and the vendor
+ * forms): removed from private answers.
+ */
+export const SHARED_CACHE_HEADERS: readonly string[] = [
+  "cdn-cache-control",
+  "cloudflare-cdn-cache-control",
+  "vercel-cdn-cache-control",
+  "surrogate-control",
+];
+
 /** Directives with a number of seconds, of which the smaller is the tighter. */
 const SECONDS_DIRECTIVES: ReadonlySet<string> = new Set(["max-age", "stale-while-revalidate"]);
 
@@ -55,9 +67,9 @@ function secondsOf(directive: string): number {
 
 /**
  * Returns `response` made private: its `Cache-Control` tightened against
- * `berth` (the value before any rule touched it; null when none did) and
- * `Vary` naming the credential headers. Copies the response only when its
- * headers are immutable.
+ * `berth` (the value before any rule touched it; null when none did), no
+ * CDN caching header, and `Vary` naming the credential headers. Copies the
+ * response only when its headers are immutable.
  */
 export function keepPrivate(response: Response, berth: string | null = null): Response {
   let target = response;
@@ -68,6 +80,7 @@ export function keepPrivate(response: Response, berth: string | null = null): Re
     target = new Response(response.body, response);
     target.headers.set(HEADER.CACHE_CONTROL, value);
   }
+  for (const name of SHARED_CACHE_HEADERS) target.headers.delete(name);
   for (const token of CREDENTIAL_VARY) appendHeaderToken(target.headers, HEADER.VARY, token);
   return target;
 }

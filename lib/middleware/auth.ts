@@ -18,8 +18,8 @@ import {
   canonicalAccessPath,
   decideAccessForPaths,
 } from "../auth/access_rules.ts";
-import { requirePath } from "../http/request_path.ts";
-import type { Resource } from "../serve/resource.ts";
+import { type CanonicalPath, requirePath } from "../http/request_path.ts";
+import type { Resource, ResourceLocator } from "../serve/resource.ts";
 import type { TokenVerification, TokenVerifier } from "../auth/jwt.ts";
 import type { AuthRuntime } from "../auth/load_auth.ts";
 import { nextForUrl } from "../auth/safe_next.ts";
@@ -101,8 +101,8 @@ export function authenticate(options: AuthOptions): Middleware {
       }
       return denyAccess(request, context, { decision, path, options, rejected: caller.rejection });
     }
-    const response = await next();
     if (decision.protected) noteProtected(context, decision.shareable);
+    const response = await next();
     if (!context.outcome.protected) return response;
     const marked = markPrivate(response);
     if (caller.source === "cookie" && caller.user !== null) {
@@ -115,17 +115,35 @@ export function authenticate(options: AuthOptions): Middleware {
 }
 
 /**
- * Builds the inner guard: the same rules, applied to the path as it is after
- * routing (a rewrite, clean URL or fallback), with the user the outer layer
- * found. It stands right after the `_redirects` layer, so a rewrite into a
- * protected area is refused before any later layer probes the disk there,
- * and again just above the file core.
+ * Builds the inner guard: the same rules, applied with the user the outer
+ * layer found to the path as routing has it so far and to the resource it
+ * stands for on disk (`locate`: its real path, or for a missing name the
+ * real path of the deepest directory on the way). It stands before and
+ * after the `_redirects` layer and again just above the file core, so no
+ * routing layer (a non-forced rule's shadow check, a clean-URL redirect, the
+ * SPA fallback) answers differently for a protected file that exists and
+ * one that does not, whichever alias reaches it.
  */
-export function accessGuard(options: AuthOptions): Middleware {
-  const { runtime } = options;
+export function accessGuard(
+  options: AuthOptions & { locate?: ResourceLocator },
+): Middleware {
+  const { runtime, locate } = options;
+  // One lookup per canonical path, however many guards a request passes.
+  const located = new WeakMap<CanonicalPath, Promise<Resource | null>>();
   return async function guardAccess(request, context, next) {
     const path = accessPathOf(context);
-    const decision = decideAccessForPaths(runtime.rules, [path], context.user);
+    const paths = [path];
+    if (locate !== undefined && context.path.ok) {
+      const canonical = context.path;
+      let pending = located.get(canonical);
+      if (pending === undefined) {
+        pending = locate(canonical.segments, canonical.trailingSlash);
+        located.set(canonical, pending);
+      }
+      const resource = await pending;
+      if (resource !== null) paths.push(resource.accessPath);
+    }
+    const decision = decideAccessForPaths(runtime.rules, paths, context.user);
     if (decision.kind !== "allow") {
       return denyAccess(request, context, { decision, path, options, rejected: null });
     }
@@ -206,6 +224,9 @@ function denyAccess(
 ): Response {
   const { decision, options } = details;
   const { runtime } = options;
+  // A refusal depends on the credentials sent: no shared cache may keep it.
+  context.outcome.protected = true;
+  context.outcome.shareable = false;
   const status = decision.kind === "forbidden" ? STATUS.FORBIDDEN : STATUS.UNAUTHORIZED;
   writeAuditEvent({
     event: "access-denied",

@@ -17,9 +17,9 @@ import { HttpError } from "../errors.ts";
 import type { FileInfo, FileSystem } from "../fs/types.ts";
 import { type ResolvedPath, resolvePath } from "../fs/resolve_path.ts";
 import type { OwnFiles } from "../config/own_files.ts";
-import { requirePath } from "../http/request_path.ts";
+import { type CanonicalPath, requirePath } from "../http/request_path.ts";
 import type { ResourceGuard } from "../middleware/auth.ts";
-import { type Resource, resourceAt, resourceFor } from "./resource.ts";
+import { createResourceLocator, type Resource, resourceAt } from "./resource.ts";
 import { contentTypeFor, isCompressibleType } from "../fs/media_type.ts";
 import { prefersJson } from "../http/accept.ts";
 import { createMultipartBody } from "../http/byteranges.ts";
@@ -206,6 +206,10 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     ownFiles: options.ownFiles,
   };
   const { guard } = options;
+  const locate = createResourceLocator(
+    options.root,
+    (segments) => resolvePath(fs, segments, resolveOptions),
+  );
   const notFoundSegments = options.notFoundPage === null
     ? null
     : options.notFoundPage.split("/").filter((segment) => segment !== "");
@@ -272,7 +276,10 @@ export function serveFiles(options: ServeFilesOptions): Handler {
         if (!compression.precompressed || segments.length === 0) continue;
         const siblingSegments = [...segments.slice(0, -1), segments.at(-1) + suffix];
         const sibling = await resolvePath(fs, siblingSegments, resolveOptions);
-        if (sibling.kind !== "file") continue;
+        // SECURITY: a sibling stands for the file only when it lies beside the
+        // file's real path under the same name; `pub/x.txt.gz -> ../admin/y.gz`
+        // would otherwise serve a protected file as x.txt's gzip coding.
+        if (sibling.kind !== "file" || sibling.path !== file.path + suffix) continue;
         validators.push(toValidator(join(options.root, ...siblingSegments), sibling.info));
         const siblingBody = sibling.info.size <= maxBodyBytes && sibling.info.size > 0
           ? await fs.readFile(sibling.path) as Bytes
@@ -446,32 +453,17 @@ export function serveFiles(options: ServeFilesOptions): Handler {
   function respondMissing(request: Request, context: RequestContext): Promise<Response> {
     // Without access rules there is nothing to check (and no await to pay for).
     if (guard === undefined || !context.path.ok) return respondNotFound(request, context);
-    return respondMissingGuarded(request, context, context.path.segments);
+    return respondMissingGuarded(request, context, context.path);
   }
 
   async function respondMissingGuarded(
     request: Request,
     context: RequestContext,
-    segments: readonly string[],
+    path: CanonicalPath,
   ): Promise<Response> {
-    for (let end = segments.length - 1; end > 0; end--) {
-      const ancestor = await resolvePath(fs, segments.slice(0, end), resolveOptions);
-      if (ancestor.kind === "file") break;
-      if (ancestor.kind !== "directory") continue;
-      const directory = resourceAt(options.root, ancestor.path, true);
-      if (directory === null) break;
-      const denied = admit(
-        request,
-        context,
-        resourceFor(
-          [...directory.segments, ...segments.slice(end)],
-          context.path.ok && context.path.trailingSlash,
-        ),
-      );
-      if (denied !== null) return denied;
-      break;
-    }
-    return await respondNotFound(request, context);
+    const resource = await locate(path.segments, path.trailingSlash);
+    const denied = admit(request, context, resource);
+    return denied ?? await respondNotFound(request, context);
   }
 
   /**
@@ -485,6 +477,8 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       page !== undefined &&
       (guard === undefined || page.resource === null || guard.mayShow(context, page.resource))
     ) {
+      // The page's own _headers block (its CSP, say) comes with it.
+      context.outcome.resource = page.resource?.text ?? null;
       return await respondWithErrorPage(request, page);
     }
     return predecoration.mark(respondWithBuiltInNotFound(request));
@@ -673,13 +667,15 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       const indexSegments = [...segments, name];
       const index = await resolvePath(fs, indexSegments, resolveOptions);
       if (index.kind === "file") {
+        const deniedIndex = admit(request, context, resourceAt(options.root, index.path, false));
+        if (deniedIndex !== null) return deniedIndex;
         const record = await storeRecord(key, index, indexSegments, {
           directories,
           epoch,
           // A later index name is only right while the earlier ones stay missing.
           cacheable: name === firstIndex,
         });
-        return await answerRecord(request, context, record);
+        return await respondWithRecord(request, record);
       }
     }
     if (!options.listing) return await respondNotFound(request, context);
@@ -714,7 +710,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       validators: [toValidator(joinedDirectory, directory.info)],
       dependencies: { files: [], directories },
     }, epoch);
-    return respondWithListing(request, listing, context.user);
+    return respondWithListing(request, listing, context);
   }
 
   /**
@@ -750,18 +746,21 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     listing: ListingRecord,
   ): Response {
     return admit(request, context, listing.resource) ??
-      respondWithListing(request, listing, context.user);
+      respondWithListing(request, listing, context);
   }
 
   function respondWithListing(
     request: Request,
     listing: ListingRecord,
-    user: AuthenticatedUser | null,
+    context: RequestContext,
   ): Response {
+    const { user } = context;
     const json = prefersJson(request.headers.get(HEADER.ACCEPT));
     const canList = options.canList;
     if (canList !== undefined) {
-      // Filtered per visitor, so never memoized; private and varying on credentials.
+      // Filtered per visitor, so never memoized; private and varying on
+      // credentials, which header rules may not undo (see private_caching.ts).
+      context.outcome.protected = true;
       const entries = listing.entries.filter((entry) => {
         const directory = entry.kind === "directory";
         const resource = resourceAt(options.root, entry.realPath, directory)?.accessPath ?? "";
@@ -821,12 +820,15 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       if (isDirectory) {
         return await respondWithDirectory(request, key, decoded.segments, target, epoch, context);
       }
+      // Checked before the file is read, not only once its record is built.
+      const denied = admit(request, context, resourceAt(options.root, target.path, false));
+      if (denied !== null) return denied;
       const record = await storeRecord(key, target, decoded.segments, {
         directories: [],
         epoch,
         cacheable: true,
       });
-      return await answerRecord(request, context, record);
+      return await respondWithRecord(request, record);
     } catch (error) {
       // The file went away between its check and the read (deleted or
       // renamed meanwhile): that is a 404, not a server error.

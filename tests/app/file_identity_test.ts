@@ -32,6 +32,7 @@ const FILES: Record<string, string> = {
   "private/x": "private x",
   "private/x.html": "<p>private page</p>",
   "pub/a.txt": "public a",
+  "pub/y.txt": "public y",
   "denied.html": "<p>denied</p>",
   "404.html": "<p>custom not found</p>",
   "berth.json": '{ "listing": true }',
@@ -46,6 +47,11 @@ const FILES: Record<string, string> = {
     "/admin/*",
     "  Content-Security-Policy: default-src 'self'",
     "  Cache-Control: public, max-age=3600",
+    "  CDN-Cache-Control: max-age=600",
+    "  Surrogate-Control: max-age=600",
+    "  ! Vary",
+    "/pub/*",
+    "  Cache-Control: public, s-maxage=600",
     "  ! Vary",
     "/private/*",
     "  X-Frame-Options: DENY",
@@ -58,6 +64,7 @@ const FILES: Record<string, string> = {
     "/x/*  /admin/:splat  200",
     "/u  /users.json  200",
     "/h  /_headers  200",
+    "/pub/adm/*  /index.html  200",
     "",
   ].join("\n"),
   "shared/s.txt": "shareable but protected",
@@ -88,6 +95,11 @@ async function createSite(): Promise<Site> {
   await Deno.symlink("../users.json", join(root, "pub/u.json"));
   await Deno.symlink("../_headers", join(root, "pub/h.txt"));
   await Deno.symlink("../secret.txt", join(root, "pub/s.txt"));
+  // A "sibling" that is really another, protected file.
+  await Deno.symlink("../docs/report.txt.gz", join(root, "pub/y.txt.gz"));
+  // Hard links: other names for the secret and the users file.
+  await Deno.link(join(root, "secret.txt"), join(root, "pub/hard.txt"));
+  await Deno.link(join(root, "users.json"), join(root, "pub/hard-users.json"));
   return {
     root,
     async build(overrides = {}) {
@@ -159,7 +171,12 @@ Deno.test("berth's own files answer exactly like a missing file on every route",
   const site = await createSite();
   try {
     const app = await site.build();
-    const missing = await send(app, "/no-such-file.txt");
+    // A missing file in the same directory: header rules for that directory apply to both.
+    const missingAt = async (route: string) => {
+      const parent = new URL(route, "http://x").pathname.replace(/[^/]*$/, "");
+      return await send(app, `${parent === "//" ? "/" : parent}no-such-file.txt`);
+    };
+    const missing = await missingAt("/x");
     assert.equal(missing.status, 404);
     assert.equal(missing.body, "<p>custom not found</p>");
     const routes = [
@@ -179,6 +196,8 @@ Deno.test("berth's own files answer exactly like a missing file on every route",
       "/pub/u.json", // symlink to the users file
       "/pub/s.txt", // symlink to the JWT secret
       "/pub/h.txt", // symlink to _headers
+      "/pub/hard.txt", // hard link to the JWT secret
+      "/pub/hard-users.json", // hard link to the users file
       "/u", // _redirects rewrite to the users file
       "/h", // _redirects rewrite to _headers
       "/_headers",
@@ -187,11 +206,12 @@ Deno.test("berth's own files answer exactly like a missing file on every route",
       "/_headers/",
     ];
     for (const route of routes) {
+      const beside = await missingAt(route);
       for (const method of ["GET", "HEAD"]) {
         const answer = await send(app, route, { method });
         assert.equal(answer.status, 404, `${method} ${route}`);
         assert.equal(answer.body, method === "GET" ? missing.body : "", `${method} ${route}`);
-        assert.deepEqual(headerRecord(answer.headers), headerRecord(missing.headers), route);
+        assert.deepEqual(headerRecord(answer.headers), headerRecord(beside.headers), route);
       }
       const probes: Record<string, string>[] = [
         { range: "bytes=0-3" },
@@ -267,7 +287,7 @@ Deno.test("listings never show berth's own files, in HTML or JSON", async () => 
       }
       assert.ok(root.body.includes("denied.html"), "ordinary files are listed");
       const pub = await send(app, "/pub/", { headers: { accept } });
-      for (const name of ["u.json", "s.txt", "h.txt"]) {
+      for (const name of ["u.json", "s.txt", "h.txt", "hard.txt", "hard-users.json"]) {
         assert.ok(!pub.body.includes(name), `symlink ${name} to an own file is not listed`);
       }
     }
@@ -486,6 +506,104 @@ Deno.test("a custom 404 page that is protected is never shown to a visitor who m
     assert.equal(admin.status, 404);
     assert.equal(admin.body, "<h1>admin page</h1>");
     assert.match(admin.headers.get("cache-control") ?? "", /^private\b/);
+  } finally {
+    await site.cleanup();
+  }
+});
+
+Deno.test("a precompressed sibling that links elsewhere is never sent as the file's coding", async () => {
+  const site = await createSite();
+  try {
+    const app = await site.build();
+    const answer = await send(app, "/pub/y.txt", { headers: { "accept-encoding": "gzip" } });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get("content-encoding"), null);
+    assert.equal(answer.body, "public y");
+  } finally {
+    await site.cleanup();
+  }
+});
+
+Deno.test("routing layers answer an alias's existing and missing protected names alike", async () => {
+  const site = await createSite();
+  try {
+    for (
+      const overrides of [
+        { cleanUrls: true },
+        { spa: "index.html" },
+        {},
+      ] satisfies Partial<Settings>[]
+    ) {
+      const app = await site.build(overrides);
+      for (const accept of ["*/*", "text/html"]) {
+        const statuses = new Set<number>();
+        for (
+          const route of [
+            "/pub/adm/page.html",
+            "/pub/adm/page",
+            "/pub/adm/missing.html",
+            "/pub/adm/missing",
+            "/pub/adm/a.txt",
+            "/pub/adm/nothing.txt",
+          ]
+        ) {
+          const answer = await send(app, route, { headers: { accept } });
+          assert.ok(
+            !answer.body.includes("<h1>") && !answer.body.includes("admin"),
+            `${route}: ${answer.status} ${answer.body}`,
+          );
+          statuses.add(answer.status);
+          // A login redirect names the URL asked for, never a file routing found.
+          const location = answer.headers.get("location");
+          if (location !== null) {
+            assert.equal(location, `/_berth/login?next=${encodeURIComponent(route)}`, route);
+          }
+        }
+        assert.equal(statuses.size, 1, `${JSON.stringify(overrides)} ${accept}: ${[...statuses]}`);
+        assert.ok(!statuses.has(200) && !statuses.has(301) && !statuses.has(404));
+      }
+    }
+  } finally {
+    await site.cleanup();
+  }
+});
+
+Deno.test("protected answers, refusals and per-visitor listings never reach a shared cache", async () => {
+  const site = await createSite();
+  try {
+    const app = await site.build({ index: ["nothing.html"] });
+    const admin = await send(app, "/admin/a.txt", { headers: { authorization: BASIC_ADMIN } });
+    assert.equal(admin.status, 200);
+    assert.equal(admin.headers.get("cdn-cache-control"), null);
+    assert.equal(admin.headers.get("surrogate-control"), null);
+    for (const route of ["/admin/a.txt", "/pub/adm/a.txt"]) {
+      const refused = await send(app, route);
+      assert.equal(refused.status, 401);
+      assert.doesNotMatch(refused.headers.get("cache-control") ?? "", /public|s-maxage/);
+      assert.match(refused.headers.get("vary") ?? "", /Authorization/);
+      assert.equal(refused.headers.get("cdn-cache-control"), null);
+    }
+    // /pub/'s listing differs per visitor (protected entries are left out).
+    for (const init of [{}, { headers: { authorization: BASIC_ADMIN } }]) {
+      const listing = await send(app, "/pub/", init);
+      assert.equal(listing.status, 200);
+      assert.match(listing.headers.get("cache-control") ?? "", /^private\b/);
+      assert.doesNotMatch(listing.headers.get("cache-control") ?? "", /public|s-maxage/);
+      assert.match(listing.headers.get("vary") ?? "", /Authorization/);
+    }
+  } finally {
+    await site.cleanup();
+  }
+});
+
+Deno.test("the custom 404 page keeps the _headers block of its own file", async () => {
+  const site = await createSite();
+  try {
+    const app = await site.build({ notFoundPage: "private/x.html" });
+    const answer = await send(app, "/nothing-here");
+    assert.equal(answer.status, 404);
+    assert.equal(answer.body, "<p>private page</p>");
+    assert.equal(answer.headers.get("x-frame-options"), "DENY");
   } finally {
     await site.cleanup();
   }

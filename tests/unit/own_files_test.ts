@@ -102,3 +102,21 @@ Deno.test("describeOwnFilesInRoot() warns once per setting whose file lies in th
   ]);
   assert.deepEqual(describeOwnFilesInRoot({ ...DEFAULT_SETTINGS, root: "/srv/site" }), []);
 });
+
+Deno.test("compileOwnFiles() recognises a hard link to an own file by device and inode", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  try {
+    await Deno.writeTextFile(join(dir, "secret.txt"), "s");
+    await Deno.writeTextFile(join(dir, "other.txt"), "o");
+    await Deno.link(join(dir, "secret.txt"), join(dir, "alias.txt"));
+    const own = await compileOwnFiles([join(dir, "secret.txt")]);
+    const alias = await Deno.stat(join(dir, "alias.txt"));
+    const other = await Deno.stat(join(dir, "other.txt"));
+    assert.equal(alias.nlink, 2);
+    assert.equal(await own.isSameFile(alias), true);
+    assert.equal(await own.isSameFile(other), false);
+    assert.equal(await own.isSameFile({ ino: null }), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
