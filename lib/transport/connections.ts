@@ -9,6 +9,9 @@
  * sessions) — the node servers' own timers do not cover all of them.
  */
 
+/** Where the table keeps a socket's entry on the socket object itself. */
+const ENTRY = Symbol("berth.connection");
+
 /** The part of a `node:net` socket the table uses. */
 export interface TrackedSocket {
   readonly remoteAddress?: string;
@@ -46,7 +49,7 @@ interface Entry {
 /** The table; see the module doc. */
 export interface ConnectionTable {
   /**
-   * Registers a just-accepted socket. At a limit, the oldest connection of
+   * Registers a just-accepted socket. At a limit, the longest-open connection of
    * the same scope (that client, or everyone) without a request in flight is
    * closed to make room — a client holding idle connections cannot lock
    * others out; when every connection is busy the new one is closed.
@@ -89,6 +92,11 @@ export function createConnectionTable(options: ConnectionTableOptions): Connecti
 
   function keyOf(socket: { remoteAddress?: string; remotePort?: number }): string {
     return `${socket.remoteAddress ?? ""}|${socket.remotePort ?? 0}`;
+  }
+
+  /** Plain HTTP hands requests the accepted socket itself: a property lookup, no key string. */
+  function entryOf(socket: { remoteAddress?: string; remotePort?: number }): Entry | undefined {
+    return (socket as { [ENTRY]?: Entry })[ENTRY] ?? entries.get(keyOf(socket));
   }
 
   function sweep(): void {
@@ -156,22 +164,19 @@ export function createConnectionTable(options: ConnectionTableOptions): Connecti
         deadline: now() + options.headerTimeoutMs,
       };
       entries.set(keyOf(socket), entry);
+      (socket as { [ENTRY]?: Entry })[ENTRY] = entry;
       perClient.set(client, (perClient.get(client) ?? 0) + 1);
       socket.once("close", () => forget(entry));
       return admission;
     },
     requestStarted(socket) {
-      const entry = entries.get(keyOf(socket));
+      const entry = entryOf(socket);
       if (entry === undefined) return false;
       entry.active++;
-      // Re-inserted so the Map keeps least recently used first: eviction and
-      // the sweep then meet the longest-idle connections first.
-      entries.delete(keyOf(socket));
-      entries.set(keyOf(socket), entry);
       return true;
     },
     requestEnded(socket) {
-      const entry = entries.get(keyOf(socket));
+      const entry = entryOf(socket);
       if (entry === undefined || entry.active === 0) return;
       entry.active--;
       if (entry.active > 0) return;

@@ -1,18 +1,21 @@
 /**
  * @module
- * berth's transport: it owns listening, TLS, HTTP/2 and every connection
- * limit. Plain HTTP is served by `node:http`; TLS by one `node:http2` secure
- * server that speaks HTTP/2 and, through ALPN, HTTP/1.1. Measured in Deno
- * 2.9.6 (README "Connections, timeouts and TLS"): Deno.serve over TLS waits
- * ~44 ms on every kept-alive request (no TCP_NODELAY on TLS sockets) while
- * the node servers answer in well under 1 ms, and only the node servers
- * expose the sockets that header, idle and send timeouts and connection
- * limits need. h2c (HTTP/2 without TLS) is off: `node:http` cannot offer it
- * on the same port, and no browser speaks it.
+ * berth's transport: it owns listening, TLS and every connection limit.
+ * Plain HTTP is served by `node:http` and TLS by `node:https`, both
+ * HTTP/1.1. Measured in Deno 2.9.6 (README "Connections, timeouts and
+ * TLS"): Deno.serve over TLS waits ~44 ms on every kept-alive request (no
+ * TCP_NODELAY on TLS sockets) while `node:https` answers in well under
+ * 1 ms, and only the node servers expose the sockets that header, idle and
+ * send timeouts and connection limits need. HTTP/2 is off: Deno's
+ * `node:http2` server can be crashed by a client (see
+ * {@linkcode ListenOptions.http2}), and Deno.serve's has the stall and no
+ * connection control. h2c is off for the same reasons, and no browser
+ * speaks it.
  */
 
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import https from "node:https";
 import type { Server as NetServer, Socket } from "node:net";
 import type { ConnectionBudget } from "./fd_limit.ts";
 import { createConnectionTable } from "./connections.ts";
@@ -54,7 +57,15 @@ export interface ListenOptions {
   timeouts: TransportTimeouts;
   /** Connection and open-response limits. */
   budget: ConnectionBudget;
-  /** Most concurrent HTTP/2 streams per connection. */
+  /**
+   * Offer HTTP/2 over TLS (ALPN, one `node:http2` server that also speaks
+   * HTTP/1.1). Off by default and not reachable from the CLI: in Deno 2.9.6
+   * that server aborts the whole process (`free(): invalid pointer`, an
+   * nghttp2 assertion in `find_stream_on_goaway_func`, segfaults) after a few
+   * ordinary `h2load -c1 -n200` sessions — any client could end berth.
+   */
+  http2?: boolean;
+  /** Most concurrent HTTP/2 streams per connection (with `http2`). */
   maxConcurrentStreams: number;
   /** Largest request head node accepts (431 above it). */
   maxHeaderBytes: number;
@@ -126,8 +137,9 @@ export async function listen(options: ListenOptions): Promise<Transport> {
     headerTimeoutMs: timeouts.headerTimeoutMs + 1000,
     idleTimeoutMs: timeouts.idleTimeoutMs,
   });
-  const inFlight = new Set<AbortController>();
   let openResponses = 0;
+  const openPerClient = new Map<string, number>();
+  const maxOpenResponsesPerClient = Math.max(4, Math.floor(budget.maxOpenResponses / 4));
   let draining = false;
   const headersTimeout = Math.min(timeouts.headerTimeoutMs, timeouts.requestTimeoutMs);
   const http1Options = {
@@ -144,12 +156,7 @@ export async function listen(options: ListenOptions): Promise<Transport> {
     const http2 = req.httpVersionMajor === 2;
     const socket = req.socket as Socket;
     const counted = table.requestStarted(socket);
-    const controller = new AbortController();
-    inFlight.add(controller);
     const peer = { hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
-    res.once("close", () => {
-      if (!res.writableFinished) controller.abort();
-    });
     if (http2) {
       const stream = (req as Http2ServerRequest).stream;
       stream.on("error", () => {});
@@ -158,13 +165,15 @@ export async function listen(options: ListenOptions): Promise<Transport> {
       }
     }
     const finish = () => {
-      inFlight.delete(controller);
       if (counted) table.requestEnded(socket);
     };
+    // PERF: no AbortSignal per request (~2 µs in Request's constructor): a
+    // client that goes away cancels the response body instead, which closes
+    // the file behind it; handler work already started is bounded by
+    // limits.requestTimeoutMs.
     const request = toWebRequest(req, {
       scheme: secure ? "https" : "http",
       fallbackHost: options.hostname,
-      signal: controller.signal,
     });
     const send = (response: Response): Promise<Delivery> =>
       sendWebResponse(res, response, {
@@ -185,37 +194,74 @@ export async function listen(options: ListenOptions): Promise<Transport> {
       remoteAddr: { ...peer, transport: "tcp" as const },
       completed: Promise.resolve(),
     } as unknown as Deno.ServeHandlerInfo;
-    options.handler(request, info).catch((error) => {
-      trouble("A request failed outside the app's error handling", error);
-      return plainResponse(STATUS_INTERNAL_SERVER_ERROR, "Internal Server Error");
-    }).then(async (response) => {
-      let sent = response;
-      const holdsBody = response.body !== null && req.method !== "HEAD";
-      if (holdsBody && openResponses >= budget.maxOpenResponses) {
-        // SECURITY: each response being sent may hold an open file; past the
-        // budget new ones are refused so stalled clients cannot use up descriptors.
-        response.body?.cancel().catch(() => {});
-        sent = plainResponse(STATUS_SERVICE_UNAVAILABLE, "Service Unavailable", true);
-        trouble("Too many responses being sent at once: answering 503");
-      }
-      const counts = holdsBody && sent === response;
-      if (counts) openResponses++;
-      try {
-        const delivery = await send(sent);
-        reportDelivery(request, delivery);
-      } finally {
-        if (counts) openResponses--;
-      }
-    }).finally(finish);
+    answer(request, info, { head: req.method === "HEAD", client: peer.hostname }, send)
+      .finally(finish);
   };
 
-  let server: http.Server | http2.Http2SecureServer;
+  /** Runs the handler and sends its answer, or a 503 past the open-response budget. */
+  async function answer(
+    request: Request,
+    info: Deno.ServeHandlerInfo,
+    facts: { head: boolean; client: string },
+    send: (response: Response) => Promise<Delivery>,
+  ): Promise<void> {
+    let response: Response;
+    try {
+      response = await options.handler(request, info);
+    } catch (error) {
+      trouble("A request failed outside the app's error handling", error);
+      response = plainResponse(STATUS_INTERNAL_SERVER_ERROR, "Internal Server Error");
+    }
+    let sent = response;
+    const holdsBody = response.body !== null && !facts.head;
+    const clientOpen = holdsBody ? openPerClient.get(facts.client) ?? 0 : 0;
+    if (
+      holdsBody &&
+      (openResponses >= budget.maxOpenResponses || clientOpen >= maxOpenResponsesPerClient)
+    ) {
+      // SECURITY: each response being sent may hold an open file; past the
+      // budget (a quarter of it per client, so one address cannot take every
+      // slot) new ones are refused and stalled clients cannot use up descriptors.
+      response.body?.cancel().catch(() => {});
+      sent = plainResponse(STATUS_SERVICE_UNAVAILABLE, "Service Unavailable", true);
+      trouble("Too many responses being sent at once: answering 503");
+    }
+    const counts = holdsBody && sent === response;
+    if (counts) {
+      openResponses++;
+      openPerClient.set(facts.client, clientOpen + 1);
+    }
+    try {
+      reportDelivery(request, await send(sent));
+    } finally {
+      if (counts) {
+        openResponses--;
+        const left = (openPerClient.get(facts.client) ?? 1) - 1;
+        if (left === 0) openPerClient.delete(facts.client);
+        else openPerClient.set(facts.client, left);
+      }
+    }
+  }
+
+  let server: http.Server | https.Server | http2.Http2SecureServer;
   if (options.tls === undefined) {
     server = http.createServer(
       http1Options,
       onRequest as (req: IncomingMessage, res: ServerResponse) => void,
     );
+  } else if (options.http2 !== true) {
+    validateTlsMaterial(options.hostname, options.tls);
+    try {
+      server = https.createServer(
+        { ...options.tls, ...http1Options },
+        onRequest as (req: IncomingMessage, res: ServerResponse) => void,
+      );
+    } catch (error) {
+      throw new TlsMaterialError({ cause: error });
+    }
+    server.on("tlsClientError", (_error, socket) => socket.destroy());
   } else {
+    validateTlsMaterial(options.hostname, options.tls);
     try {
       server = http2.createSecureServer({
         ...options.tls,
@@ -290,7 +336,6 @@ export async function listen(options: ListenOptions): Promise<Transport> {
         const graceOver = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
         await Promise.race([table.whenEmpty(), graceOver]);
         clearTimeout(timer);
-        for (const controller of inFlight) controller.abort();
         table.destroyAll();
         // Destroyed sockets close on the next turns; bounded so shutdown always ends.
         await Promise.race([
@@ -304,8 +349,9 @@ export async function listen(options: ListenOptions): Promise<Transport> {
     },
     setCertificate(tls) {
       if (!secure) return;
+      validateTlsMaterial(options.hostname, tls);
       try {
-        (server as http2.Http2SecureServer).setSecureContext(tls);
+        (server as https.Server).setSecureContext(tls);
       } catch (error) {
         throw new TlsMaterialError({ cause: error });
       }
@@ -322,6 +368,20 @@ function isUnknownMethod(error: NodeJS.ErrnoException): boolean {
   const raw = (error as { rawPacket?: Uint8Array }).rawPacket;
   if (error.code !== "HPE_ERROR" || raw === undefined) return false;
   return REQUEST_LINE_REGEXP.test(new TextDecoder().decode(raw.subarray(0, 8192)));
+}
+
+/**
+ * Throws {@linkcode TlsMaterialError} unless `tls` is a usable certificate
+ * and key: node's TLS server would only fail on the first handshake, so a
+ * throwaway Deno TLS listener on port 0 checks them at startup and on reload.
+ */
+function validateTlsMaterial(hostname: string, tls: { cert: string; key: string }): void {
+  try {
+    Deno.listenTls({ hostname, port: 0, cert: tls.cert, key: tls.key }).close();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    throw new TlsMaterialError({ cause: error });
+  }
 }
 
 function plainResponse(status: number, text: string, close = false): Response {

@@ -136,7 +136,7 @@ processTest("berth finishes an in-flight download on SIGTERM and exits 0", async
   }
 });
 
-processTest("berth serves TLS with HTTP/2 and HSTS when given --cert and --key", async () => {
+processTest("berth serves TLS over HTTP/1.1 with HSTS when given --cert and --key", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const cert = join(dir, "cert.pem");
@@ -197,9 +197,11 @@ processTest("berth serves TLS with HTTP/2 and HSTS when given --cert and --key",
         stdout: "piped",
         stderr: "piped",
       }).output();
+      // A client asking for HTTP/2 gets HTTP/1.1: berth's HTTP/2 is off until
+      // Deno's node:http2 server stops crashing (README "Connections, timeouts and TLS").
       assert.equal(
         new TextDecoder().decode(curl.stdout),
-        "2",
+        "1.1",
         new TextDecoder().decode(curl.stderr),
       );
     } finally {

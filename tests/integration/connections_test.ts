@@ -1,14 +1,14 @@
 /**
  * Hostile clients against a real berth process (issue 11): descriptor
  * exhaustion under `ulimit -n 256`, half-sent heads, silent and idle
- * connections, a client that stops reading, an HTTP/2 client that never
- * opens its flow-control window, and SIGTERM while a download outlives the
- * grace period. Every case asserts that berth still answers a normal client
+ * connections, clients that stop reading (and the open-response budget
+ * they count against), TLS keep-alive latency, certificate reload, and
+ * SIGTERM while a download outlives the grace period. (HTTP/2 is off, so
+ * the zero-window client has nothing to talk to: see README.) Every case asserts that berth still answers a normal client
  * and exits 0 when told. Timeouts are lowered through a config file so each
  * test takes a few seconds.
  */
 import assert from "node:assert/strict";
-import http2 from "node:http2";
 import { join } from "node:path";
 import { type BerthProcess, MAIN_PATH, processTest, startBerth } from "./harness.ts";
 
@@ -283,54 +283,40 @@ processTest(
 );
 
 processTest(
-  "transport resets HTTP/2 streams stuck on a zero window and keeps its open-response budget",
+  "transport answers 503 past its open-response budget and frees a slot when a stalled reader is cut off",
   async () => {
     const scene = await createScene({ sendTimeoutMs: 700, maxOpenResponses: 3 });
-    const berth = await startScene(scene, { tls: true });
-    const ca = await Deno.readTextFile(scene.cert);
-    const session = http2.connect(berth.url, { ca, settings: { initialWindowSize: 0 } });
-    session.on("error", () => {});
+    const berth = await startScene(scene);
+    const port = portOf(berth);
+    const stalled: Deno.Conn[] = [];
     try {
-      const started = performance.now();
-      const outcomes = await Promise.all(
-        Array.from(
-          { length: 5 },
-          () =>
-            new Promise<{ status: number }>((resolve) => {
-              const stream = session.request({ ":path": "/big.bin" });
-              let status = 0;
-              stream.on("response", (headers) => status = Number(headers[":status"]));
-              stream.on("error", () => {});
-              stream.on("close", () => resolve({ status }));
-              // Never read: with a zero window no DATA frame can arrive anyway.
-              stream.pause();
-            }),
-        ),
-      );
-      const refused = outcomes.filter((outcome) => outcome.status === 503);
-      const stalled = outcomes.filter((outcome) => outcome.status === 200);
-      assert.equal(refused.length, 2, `past the budget of 3: ${JSON.stringify(outcomes)}`);
-      assert.equal(stalled.length, 3);
-      assert.ok(performance.now() - started < 5000, "every stream ended within the send timeout");
-      const logged = (status: number) =>
+      const heads: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        stalled.push(conn);
+        await conn.write(encoder.encode("GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+        // Read just the status line, then stop reading (a stalled download).
+        const buffer = new Uint8Array(64);
+        const read = await conn.read(buffer);
+        heads.push(decoder.decode(buffer.subarray(0, read ?? 0)).split("\r\n")[0]);
+      }
+      assert.deepEqual(heads.map((head) => head.slice(9, 12)), ["200", "200", "200", "503", "503"]);
+      const logged = (status: number, aborted: boolean) =>
         accessRecords(berth, "/big.bin").filter((record) =>
-          record.status === status && record.aborted === true
+          record.status === status && (record.aborted === true) === aborted
         ).length;
       assert.ok(
-        await waitFor(() => logged(200) === 3 && logged(503) === 2, 3000),
-        `each stream is logged as aborted: ${logged(200)} × 200, ${logged(503)} × 503`,
+        await waitFor(() => logged(200, true) === 3, 4000),
+        `the stalled downloads end as aborted: ${logged(200, true)}`,
       );
-      const client = Deno.createHttpClient({ caCerts: [ca] });
-      try {
-        const response = await fetch(new URL("small.txt", berth.url), { client });
-        assert.equal(response.status, 200);
-        await response.body?.cancel();
-      } finally {
-        client.close();
-      }
+      assert.equal(logged(503, false), 2);
+      // Their slots are free again.
+      const response = await fetch(new URL("big.bin", berth.url));
+      assert.equal(response.status, 200);
+      assert.equal((await response.arrayBuffer()).byteLength, BIG_FILE_SIZE);
       assert.equal((await berth.stop()).code, 0);
     } finally {
-      session.destroy();
+      for (const conn of stalled) closeQuietly(conn);
       await berth.stop();
       await Deno.remove(scene.dir, { recursive: true });
     }
@@ -396,14 +382,14 @@ processTest("a second SIGTERM during the grace period stops berth at once with 1
 });
 
 processTest(
-  "TLS keep-alive requests answer without the 40 ms Nagle stall over HTTP/1.1 and HTTP/2",
+  "TLS keep-alive requests answer without the 40 ms Nagle stall",
   async () => {
     const scene = await createScene({});
     const berth = await startScene(scene, { tls: true, args: ["--quiet"] });
     try {
       const ca = await Deno.readTextFile(scene.cert);
-      for (const http2 of [false, true]) {
-        const client = Deno.createHttpClient({ caCerts: [ca], http1: !http2, http2 });
+      for (const http2 of [false]) {
+        const client = Deno.createHttpClient({ caCerts: [ca], http1: true, http2 });
         try {
           const times: number[] = [];
           for (let i = 0; i < 30; i++) {
