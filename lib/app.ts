@@ -217,7 +217,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     }));
     layers.push(authenticate(authOptions));
     if (auth.rules.length > 0) {
-      guard = accessGuard({ ...authOptions, locate });
+      guard = accessGuard({ ...authOptions, locate, cleanUrls: settings.cleanUrls });
       resourceGuard = createResourceGuard(authOptions);
       canList = (segments, access) => canReadPath(auth.rules, segments, access);
     }

@@ -96,7 +96,7 @@ class ServedRequestContext implements RequestContext {
  * A `Host` that is a valid `host[:port]` (RFC 9110 §7.2, RFC 3986 §3.2.2):
  * a bracketed IP literal or a registered name of unreserved characters.
  */
-const HOST_REGEXP = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::[0-9]{1,5})?$/;
+const HOST_REGEXP = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::[0-9]{0,5})?$/;
 
 /** The URL of a request whose path berth refuses to decide on. */
 const UNUSABLE_URL = "http://invalid.invalid/";
@@ -132,6 +132,7 @@ function readTarget(request: Request): { url: URL; refusal: RequestPath | null }
 function isValidHost(host: string): boolean {
   if (!HOST_REGEXP.test(host)) return false;
   const colon = host.lastIndexOf(":");
-  if (colon === -1 || host.endsWith("]")) return true;
+  // An empty port (`host:`) is allowed by RFC 3986 §3.2.3.
+  if (colon === -1 || host.endsWith("]") || colon === host.length - 1) return true;
   return Number(host.slice(colon + 1)) <= 65535;
 }

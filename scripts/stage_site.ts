@@ -12,7 +12,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep as SEP } from "node:p
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants as ZLIB, gzipSync } from "node:zlib";
 import { loadSettings } from "../lib/config/load.ts";
-import { describeSettings } from "../lib/config/schema.ts";
+import { DEFAULT_SETTINGS, describeSettings } from "../lib/config/schema.ts";
 import {
   createEtagFromDigest,
   EMBEDDED_MANIFEST_FORMAT,
@@ -21,12 +21,7 @@ import {
 } from "../lib/embedded.ts";
 import { contentTypeFor, isCompressibleType } from "../lib/fs/media_type.ts";
 import { isHiddenPath } from "../lib/fs/resolve_path.ts";
-import {
-  compileOwnFiles,
-  listOwnFilePaths,
-  NO_OWN_FILES,
-  type OwnFiles,
-} from "../lib/config/own_files.ts";
+import { compileOwnFiles, listOwnFilePaths, type OwnFiles } from "../lib/config/own_files.ts";
 import { BERTH_VERSION } from "../lib/version.ts";
 
 /** Name of the generated entry module inside the staging directory. */
@@ -89,16 +84,20 @@ export async function stageSite(options: StageSiteOptions): Promise<StagedSite> 
   let dotfiles = false;
   // SECURITY: a site directory that is also berth's home (users file,
   // secret, config) must not carry them into a binary anyone can unpack.
-  let ownFiles: OwnFiles = NO_OWN_FILES;
+  // Without a config, that is still the users file `berth user` writes by default.
+  let ownFiles: OwnFiles = await compileOwnFiles(
+    listOwnFilePaths({ ...DEFAULT_SETTINGS, root: site }, { cwd: site }),
+  );
   const configFiles: { from: string; to: string }[] = [];
   let configRelative: string | null = null;
   if (options.config !== null) {
     const config = resolve(options.config);
     const loaded = await loadSettings({ configPath: config, cwd: dirname(config) });
     dotfiles = loaded.settings.dotfiles;
-    ownFiles = await compileOwnFiles(
-      listOwnFilePaths(loaded.settings, { configFile: config, cwd: dirname(config) }),
-    );
+    ownFiles = await compileOwnFiles([
+      ...listOwnFilePaths(loaded.settings, { configFile: config, cwd: dirname(config) }),
+      ...ownFiles.paths,
+    ]);
     configRelative = `config/${basename(config)}`;
     configFiles.push({ from: config, to: configRelative });
     for (const extra of listConfigFiles(loaded.settings, loaded.sources, dirname(config))) {

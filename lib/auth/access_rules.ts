@@ -8,7 +8,7 @@
 
 import type { AuthenticatedUser } from "../compose.ts";
 import type { AccessRuleConfig } from "../config/schema.ts";
-import { encodedSiblingBase } from "../http/encoded_sibling.ts";
+import { encodedSiblingBases } from "../http/encoded_sibling.ts";
 
 /** Who may read the paths a rule matches. */
 export type AccessRequirement =
@@ -177,8 +177,7 @@ export function decideAccess(
  * inherits the base file's protection.
  */
 export function governingPaths(path: string): string[] {
-  const base = encodedSiblingBase(path);
-  return base === null ? [path] : [path, base];
+  return [path, ...encodedSiblingBases(path)];
 }
 
 /**

@@ -102,11 +102,13 @@ export interface TokenVerifier {
 export interface TokenSigner {
   /**
    * Mints a token for `user` that expires `ttlSeconds` from now, with a
-   * random `jti` and, when given, the {@linkcode SESSION_VERSION_CLAIM}.
+   * random `jti` (or `tokenId`: a renewal keeps its session's, so revoking
+   * the session revokes every token of it) and, when given, the
+   * {@linkcode SESSION_VERSION_CLAIM}.
    */
   sign(
     user: AuthenticatedUser,
-    options: { ttlSeconds: number; sessionVersion?: string },
+    options: { ttlSeconds: number; sessionVersion?: string; tokenId?: string },
   ): Promise<{ token: string; expiresAt: number; tokenId: string }>;
 }
 
@@ -301,10 +303,9 @@ export function createTokenSigner(options: TokenSignerOptions): TokenSigner {
   checkHmacKeyLength(algorithm, options.secret);
   const secret = options.secret;
   return {
-    async sign(user, { ttlSeconds, sessionVersion }) {
+    async sign(user, { ttlSeconds, sessionVersion, tokenId = crypto.randomUUID() }) {
       const issuedAt = Math.floor(Date.now() / 1000);
       const expiresAt = issuedAt + Math.max(1, Math.floor(ttlSeconds));
-      const tokenId = crypto.randomUUID();
       const claims: JWTPayload = { roles: [...user.roles] };
       if (sessionVersion !== undefined) claims[SESSION_VERSION_CLAIM] = sessionVersion;
       const jwt = new SignJWT(claims)

@@ -34,6 +34,12 @@ export interface AuthRuntime {
   users: UserStore | null;
   /** Signed-out berth sessions; persisted beside the users file when `path` is set. */
   revocations: RevocationList;
+  /**
+   * Whether sign-outs are kept in the file beside the users file, which
+   * every isolate reads: with `--workers`, sign-outs kept in one isolate's
+   * memory would leave the session open in the others.
+   */
+  revocationsShared: boolean;
   /** Whether HTTP Basic credentials are checked. */
   basic: boolean;
   /** Whether `/_berth/login` and `/_berth/logout` answer. */
@@ -207,6 +213,7 @@ export async function loadAuth(
     totpReplayGuard: totp.createTotpReplayGuard(),
     methods,
     revocations,
+    revocationsShared: persistRevocations,
     notices,
     close: () => watch?.close(),
   };

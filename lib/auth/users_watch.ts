@@ -107,6 +107,10 @@ export function watchUsersFile(options: WatchUsersFileOptions): UsersWatch {
           again = false;
           await check();
         } while (again && !closed);
+      } catch (error) {
+        // Nothing a check meets (a vanished directory, a bad revocation
+        // file) may end the process: say so and keep polling.
+        options.onError?.(`Cannot check the users file "${path}": ${String(error)}`);
       } finally {
         running = null;
       }

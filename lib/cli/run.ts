@@ -5,7 +5,7 @@
  * of exiting, so it can be tested in-process.
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { createApp, createAppCache } from "../app.ts";
 import type { CacheWatch } from "../serve/file_cache.ts";
@@ -250,6 +250,14 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
       // Each isolate would make its own key and refuse the others' sessions.
       writeStderr(
         `berth: Cannot use --workers ${settings.workers} with login but no signing secret: set "auth.jwt.secretEnv" or "auth.jwt.secretFile" so every worker signs with the same key\n`,
+      );
+      return EXIT_CODE.USAGE;
+    }
+    if (workerCount > 1 && auth?.login === true && !auth.revocationsShared) {
+      // A sign-out would be known to one isolate only; the session would stay open in the rest.
+      const dir = dirname(settings.auth.users ?? ".");
+      writeStderr(
+        `berth: Cannot use --workers ${settings.workers} with login when sign-outs cannot be saved: run with --allow-read=${dir} --allow-write=${dir} so every worker sees them\n`,
       );
       return EXIT_CODE.USAGE;
     }

@@ -39,6 +39,12 @@ export interface OwnFiles {
   isSameFile(info: { dev?: number | null; ino: number | null }): Promise<boolean>;
 }
 
+/** Encoded siblings an own file may have. */
+const SIBLING_SUFFIXES = [".gz", ".br", ".zst"];
+
+/** How long the own files' device and inode numbers are trusted before they are stated again. */
+const INODE_REFRESH_MS = 1000;
+
 /** Suffix of the temp names `writeFileAtomic` uses: `.name.<12 hex digits>.tmp`. */
 const ATOMIC_TEMP_REGEXP = /^\.(.+)\.[0-9a-f]{12}\.tmp$/;
 
@@ -162,45 +168,80 @@ function fold(path: string): string {
 export async function compileOwnFiles(paths: readonly string[]): Promise<OwnFiles> {
   if (paths.length === 0) return NO_OWN_FILES;
   const folded = new Set<string>();
+  // Only paths berth may read can be stated: asking for others would make
+  // Deno prompt on a terminal (and they cannot lie in a root berth reads).
+  const readable: string[] = [];
   for (const path of paths) {
     folded.add(fold(path));
     folded.add(fold(await realPathOrPlanned(path)));
+    if (await canRead(path)) {
+      // Its encoded siblings are the same bytes, so hard links to them count too.
+      readable.push(path, ...SIBLING_SUFFIXES.map((suffix) => path + suffix));
+    }
   }
+  // The own files' inodes, stated at most once a second: a listing of many
+  // hard-linked files must not state every own file once per entry.
+  let known: { untilMs: number; inodes: Set<string> } | null = null;
+  const inodes = async (): Promise<Set<string>> => {
+    const now = Date.now();
+    if (known !== null && known.untilMs > now) return known.inodes;
+    const found = new Set<string>();
+    for (const path of readable) {
+      try {
+        const own = await Deno.stat(path);
+        if (own.ino !== null && own.dev !== null) found.add(`${own.dev}:${own.ino}`);
+      } catch {
+        // Missing: nothing to compare.
+      }
+    }
+    known = { untilMs: now + INODE_REFRESH_MS, inodes: found };
+    return found;
+  };
   return {
     paths: [...paths],
     has(realPath: string): boolean {
       const key = fold(realPath);
       if (folded.has(key)) return true;
-      const base = key.replace(ENCODING_SUFFIX_REGEXP, "");
-      if (base !== key && folded.has(base)) return true;
+      // `users.json.gz.br` is still the users file.
+      let base = key;
+      while (ENCODING_SUFFIX_REGEXP.test(base)) {
+        base = base.replace(ENCODING_SUFFIX_REGEXP, "");
+        if (folded.has(base)) return true;
+      }
       const temp = ATOMIC_TEMP_REGEXP.exec(basename(key));
       return temp !== null && folded.has(join(dirname(key), temp[1]));
     },
     async isSameFile(info) {
       if (info.ino === null || info.dev === undefined || info.dev === null) return false;
-      // Stated now, not at startup: the users file is replaced by a rename.
-      for (const path of paths) {
-        try {
-          const own = await Deno.stat(path);
-          if (own.ino === info.ino && own.dev === info.dev) return true;
-        } catch {
-          // Missing, or not readable by berth: nothing to compare.
-        }
-      }
-      return false;
+      // Stated recently, not at startup: the users file is replaced by a rename.
+      return (await inodes()).has(`${info.dev}:${info.ino}`);
     },
   };
 }
 
-/** The real path of `path`, or of its directory joined with its name when it does not exist yet. */
+/**
+ * The real path of `path`, or of its directory joined with its name when it
+ * does not exist yet; `path` itself when berth may not read either (no
+ * permission prompt is ever triggered).
+ */
 async function realPathOrPlanned(path: string): Promise<string> {
   try {
-    return await Deno.realPath(path);
+    if (await canRead(path)) return await Deno.realPath(path);
   } catch {
-    try {
-      return join(await Deno.realPath(dirname(path)), basename(path));
-    } catch {
-      return path;
-    }
+    // Not there yet: try its directory.
   }
+  try {
+    if (await canRead(dirname(path))) {
+      return join(await Deno.realPath(dirname(path)), basename(path));
+    }
+  } catch {
+    // No such directory either.
+  }
+  return path;
+}
+
+/** Whether Deno grants read access to `path` already (queried, never requested). */
+async function canRead(path: string): Promise<boolean> {
+  const status = await Deno.permissions.query({ name: "read", path });
+  return status.state === "granted";
 }

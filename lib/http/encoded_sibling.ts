@@ -19,3 +19,15 @@ export function encodedSiblingBase(path: string): string | null {
   const base = path.slice(0, match.index);
   return base === "" || base.endsWith("/") ? null : base;
 }
+
+/**
+ * Every file `path` may encode, nearest first: `report.txt.gz.br` stands for
+ * `report.txt.gz` and so for `report.txt` too.
+ */
+export function encodedSiblingBases(path: string): string[] {
+  const bases: string[] = [];
+  for (let base = encodedSiblingBase(path); base !== null; base = encodedSiblingBase(base)) {
+    bases.push(base);
+  }
+  return bases;
+}

@@ -17,16 +17,17 @@ export const CREDENTIAL_VARY: readonly string[] = ["Authorization", "Cookie"];
 const SHARED_CACHE_DIRECTIVES: ReadonlySet<string> = new Set(["public", "s-maxage"]);
 
 /**
- * Headers that tell a CDN how to cache and that CDNs obey over
- * `Cache-Control: private` (RFC 9213 `CDN-Cache-Control`, and the vendor
- * forms): removed from private answers.
+ * Headers that tell a CDN or proxy how to cache, which they obey over
+ * `Cache-Control: private`: RFC 9213 `CDN-Cache-Control` and every
+ * vendor's `*-Cache-Control` (Cloudflare, Netlify, Vercel, Fastly, Akamai),
+ * `Surrogate-Control`, `Edge-Control` and nginx's `X-Accel-Expires`. By
+ * pattern, so a vendor name not listed here is caught too.
  */
-export const SHARED_CACHE_HEADERS: readonly string[] = [
-  "cdn-cache-control",
-  "cloudflare-cdn-cache-control",
-  "vercel-cdn-cache-control",
-  "surrogate-control",
-];
+export function isSharedCacheHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return (lower.endsWith("cache-control") && lower !== "cache-control") ||
+    lower === "surrogate-control" || lower === "edge-control" || lower === "x-accel-expires";
+}
 
 /** Directives with a number of seconds, of which the smaller is the tighter. */
 const SECONDS_DIRECTIVES: ReadonlySet<string> = new Set(["max-age", "stale-while-revalidate"]);
@@ -80,7 +81,11 @@ export function keepPrivate(response: Response, berth: string | null = null): Re
     target = new Response(response.body, response);
     target.headers.set(HEADER.CACHE_CONTROL, value);
   }
-  for (const name of SHARED_CACHE_HEADERS) target.headers.delete(name);
+  const shared: string[] = [];
+  target.headers.forEach((_value, name) => {
+    if (isSharedCacheHeader(name)) shared.push(name);
+  });
+  for (const name of shared) target.headers.delete(name);
   for (const token of CREDENTIAL_VARY) appendHeaderToken(target.headers, HEADER.VARY, token);
   return target;
 }

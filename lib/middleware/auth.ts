@@ -51,7 +51,7 @@ export interface ResolvedCaller {
   /** Where the credentials came from. */
   source: "bearer" | "cookie" | "basic" | null;
   /** For a session cookie: its issue and expiry times (epoch seconds). */
-  session?: { issuedAt: number | null; expiresAt: number | null };
+  session?: { issuedAt: number | null; expiresAt: number | null; tokenId: string | null };
 }
 
 /** How long a successful Basic check is remembered, so argon2id runs once per client. */
@@ -105,7 +105,8 @@ export function authenticate(options: AuthOptions): Middleware {
     const response = await next();
     if (!context.outcome.protected) return response;
     const marked = markPrivate(response);
-    if (caller.source === "cookie" && caller.user !== null) {
+    // Never on an answer a shared cache may keep (a "shareable" rule).
+    if (caller.source === "cookie" && caller.user !== null && !context.outcome.shareable) {
       // `secure` includes a trusted TLS proxy's word (see createClientResolver).
       const cookie = await renewSession(runtime, caller, context.secure);
       if (cookie !== null) marked.headers.append(HEADER.SET_COOKIE, cookie);
@@ -125,14 +126,23 @@ export function authenticate(options: AuthOptions): Middleware {
  * one that does not, whichever alias reaches it.
  */
 export function accessGuard(
-  options: AuthOptions & { locate?: ResourceLocator },
+  options: AuthOptions & { locate?: ResourceLocator; cleanUrls?: boolean },
 ): Middleware {
   const { runtime, locate } = options;
+  // With clean URLs `/drafts/plan` may be served from plan.html: a rule
+  // naming `*.html` files must hold for the extensionless name too, whether
+  // or not the page exists, or the difference would tell which pages do.
+  const withPage = options.cleanUrls === true
+    ? (path: string) =>
+      path.endsWith("/") || path.slice(path.lastIndexOf("/")).includes(".")
+        ? [path]
+        : [path, path + ".html"]
+    : (path: string) => [path];
   // One lookup per canonical path, however many guards a request passes.
   const located = new WeakMap<CanonicalPath, Promise<Resource | null>>();
   return async function guardAccess(request, context, next) {
     const path = accessPathOf(context);
-    const paths = [path];
+    const paths = withPage(path);
     if (locate !== undefined && context.path.ok) {
       const canonical = context.path;
       let pending = located.get(canonical);
@@ -141,7 +151,7 @@ export function accessGuard(
         located.set(canonical, pending);
       }
       const resource = await pending;
-      if (resource !== null) paths.push(resource.accessPath);
+      if (resource !== null) paths.push(...withPage(resource.accessPath));
     }
     const decision = decideAccessForPaths(runtime.rules, paths, context.user);
     if (decision.kind !== "allow") {
@@ -305,9 +315,15 @@ async function renewSession(
   // Roles come from the users file, so a renewal never outlives a removed account.
   const record = users?.get(caller.user.name);
   if (record === undefined) return null;
+  // SECURITY: the renewed token keeps the session's jti, so a sign-out with
+  // any token of the session revokes the older ones too.
   const { token } = await signer.sign(
     { name: record.name, roles: record.roles },
-    { ttlSeconds: runtime.sessionTtlSeconds, sessionVersion: users!.sessionVersion(record.name) },
+    {
+      ttlSeconds: runtime.sessionTtlSeconds,
+      sessionVersion: users!.sessionVersion(record.name),
+      tokenId: caller.session?.tokenId ?? undefined,
+    },
   );
   return serializeSessionCookie(token, {
     name: runtime.cookieName,
@@ -490,7 +506,11 @@ function createCallerResolver(
           user: session.user,
           rejection: null,
           source: credentials.source,
-          session: { issuedAt: result.issuedAt, expiresAt: result.expiresAt },
+          session: {
+            issuedAt: result.issuedAt,
+            expiresAt: result.expiresAt,
+            tokenId: result.tokenId,
+          },
         };
       }
     }

@@ -224,9 +224,12 @@ export function login(options: LoginOptions): Middleware {
       if (!session.ok || !session.berthSession) continue;
       user ??= session.user.name;
       if (result.tokenId !== null && result.expiresAt !== null) {
+        // Renewals share the jti and expire at most one lifetime from now:
+        // the entry must outlive the newest token of the session.
+        const latest = Math.floor(Date.now() / 1000) + runtime.sessionTtlSeconds;
         await runtime.revocations.revoke({
           tokenId: result.tokenId,
-          expiresAt: result.expiresAt,
+          expiresAt: Math.max(result.expiresAt, latest),
           issuedAt: result.issuedAt,
         });
       }

@@ -48,16 +48,15 @@ export type ResourceLocator = (
   directory: boolean,
 ) => Promise<Resource | null>;
 
-/** Most directory lookups one {@linkcode ResourceLocator} call makes for a missing path. */
-export const MAX_LOCATE_DEPTH = 32;
-
 /**
  * Builds a locator over `resolve` (the core's resolution: root, dotfiles,
  * symlinks, own files). An existing path is its real path. For a missing
- * one, the deepest existing directory on the way (found top-down, at most
- * {@linkcode MAX_LOCATE_DEPTH} lookups, so a path of thousands of segments
- * costs no more than a short one) stands in for its prefix: through
- * `pub/adm -> ../admin`, `/pub/adm/no-such-file` is `admin/no-such-file`.
+ * one, the deepest existing directory on the way stands in for its prefix:
+ * through `pub/adm -> ../admin`, `/pub/adm/no-such-file` is
+ * `admin/no-such-file`. That directory is found by binary search over the
+ * prefix length ("resolves to a directory" holds up to some depth and never
+ * after), so a path of thousands of segments costs a dozen lookups, and no
+ * depth is too deep to be mapped.
  * SECURITY: without this, a 404 under an alias and a 401 for an existing
  * file there would tell a visitor which protected files exist.
  */
@@ -70,17 +69,22 @@ export function createResourceLocator(
     if (target.kind !== "not-found") {
       return resourceAt(root, target.path, target.kind === "directory");
     }
+    // Invariant: the prefix of length `low` is a directory (0: the root);
+    // the one of length `high` is not.
+    let low = 0;
+    let high = segments.length;
     let base: readonly string[] = [];
-    let reached = 0;
-    const limit = Math.min(segments.length - 1, MAX_LOCATE_DEPTH);
-    for (let end = 1; end <= limit; end++) {
-      const prefix = await resolve(segments.slice(0, end));
-      if (prefix.kind !== "directory") break;
-      const found = relativeToRoot(root, prefix.path);
-      if (found === null) break;
-      base = found;
-      reached = end;
+    while (high - low > 1) {
+      const middle = (low + high) >>> 1;
+      const prefix = await resolve(segments.slice(0, middle));
+      const found = prefix.kind === "directory" ? relativeToRoot(root, prefix.path) : null;
+      if (found === null) {
+        high = middle;
+      } else {
+        low = middle;
+        base = found;
+      }
     }
-    return resourceFor([...base, ...segments.slice(reached)], directory);
+    return resourceFor([...base, ...segments.slice(low)], directory);
   };
 }

@@ -175,6 +175,11 @@ interface FileRecord extends CachedFile {
   key: string | null;
   /** The identity bytes as the custom 404 page: its own headers and answer, built once. */
   errorPage: Representation | null;
+  /**
+   * For an index page cached under its directory's URL: the directory, which
+   * the guard checks too on every hit (a rule may name the directory only).
+   */
+  container: Resource | null;
 }
 
 /** A rendered directory listing, kept in the cache. */
@@ -321,6 +326,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       encoded,
       key,
       errorPage: null,
+      container: null,
     };
     return { record, validators, files };
   }
@@ -330,9 +336,15 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     key: string,
     file: { path: string; info: FileInfo },
     segments: readonly string[],
-    extra: { directories: readonly string[]; epoch: number; cacheable: boolean },
+    extra: {
+      directories: readonly string[];
+      epoch: number;
+      cacheable: boolean;
+      container?: Resource | null;
+    },
   ): Promise<FileRecord> {
     const loaded = await loadRecord(file, segments, cache && extra.cacheable ? key : null);
+    loaded.record.container = extra.container ?? null;
     if (cache && extra.cacheable) {
       const { record } = loaded;
       let bytes = record.identity.body?.byteLength ?? 0;
@@ -477,8 +489,8 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       page !== undefined &&
       (guard === undefined || page.resource === null || guard.mayShow(context, page.resource))
     ) {
-      // The page's own _headers block (its CSP, say) comes with it.
-      context.outcome.resource = page.resource?.text ?? null;
+      // Not the page's own _headers block: a block for its folder (say an
+      // immutable Cache-Control) would then apply to every 404 of the site.
       return await respondWithErrorPage(request, page);
     }
     return predecoration.mark(respondWithBuiltInNotFound(request));
@@ -674,6 +686,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
           epoch,
           // A later index name is only right while the earlier ones stay missing.
           cacheable: name === firstIndex,
+          container: resource,
         });
         return await respondWithRecord(request, record);
       }
@@ -736,6 +749,10 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     context: RequestContext,
     record: FileRecord,
   ): Response | Promise<Response> {
+    if (record.container !== null) {
+      const denied = admit(request, context, record.container);
+      if (denied !== null) return denied;
+    }
     return admit(request, context, record.resource) ?? respondWithRecord(request, record);
   }
 
@@ -763,8 +780,14 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       context.outcome.protected = true;
       const entries = listing.entries.filter((entry) => {
         const directory = entry.kind === "directory";
-        const resource = resourceAt(options.root, entry.realPath, directory)?.accessPath ?? "";
-        return canList([...listing.segments, entry.name], { directory, user, resource });
+        const resource = resourceAt(options.root, entry.realPath, directory);
+        // Fail closed: an entry whose real path is not under the root is not shown.
+        if (resource === null) return false;
+        return canList([...listing.segments, entry.name], {
+          directory,
+          user,
+          resource: resource.accessPath,
+        });
       });
       const bytes = TEXT_ENCODER.encode(
         json

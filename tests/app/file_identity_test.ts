@@ -377,6 +377,7 @@ Deno.test("a precompressed sibling inherits the protection of the file it encode
         "/docs/report.txt.gz",
         "/docs/report.txt.br",
         "/docs/report.txt.GZ",
+        "/docs/report.txt.gz.br",
         "/docs/%72eport.txt.gz",
       ]
     ) {
@@ -596,14 +597,19 @@ Deno.test("protected answers, refusals and per-visitor listings never reach a sh
   }
 });
 
-Deno.test("the custom 404 page keeps the _headers block of its own file", async () => {
+Deno.test("the custom 404 page takes the header rules of the path asked for, not of its file", async () => {
   const site = await createSite();
   try {
-    const app = await site.build({ notFoundPage: "private/x.html" });
-    const answer = await send(app, "/nothing-here");
+    // Its folder has "Cache-Control: public, s-maxage=600".
+    await Deno.writeTextFile(join(site.root, "pub/404.html"), "<p>pub not found</p>");
+    const app = await site.build({ notFoundPage: "pub/404.html" });
+    const answer = await send(app, "/missing.js");
     assert.equal(answer.status, 404);
-    assert.equal(answer.body, "<p>private page</p>");
-    assert.equal(answer.headers.get("x-frame-options"), "DENY");
+    assert.equal(answer.body, "<p>pub not found</p>");
+    assert.equal(answer.headers.get("cache-control"), "no-cache");
+    // A block for the path asked for applies as to any answer there.
+    const inPrivate = await send(app, "/private/missing");
+    assert.equal(inPrivate.status, 302, "the forced rule for /private/* answers first");
   } finally {
     await site.cleanup();
   }

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { decodeJwt, SignJWT } from "jose";
 import { generateTotp } from "../../lib/auth/totp.ts";
 import { readUsersFile, writeUsersFile } from "../../lib/auth/users.ts";
 import { hashPassword } from "../../lib/auth/passwords.ts";
@@ -15,6 +16,7 @@ import {
   buildAuthApp,
   captureLogs,
   createAuthFixture,
+  HS_SECRET,
   request,
   TINA_TOTP_SECRET,
   USERS,
@@ -244,6 +246,46 @@ Deno.test("createHandler() picks up users-file changes within a second and ends 
     assert.equal(still.status, 200);
   } finally {
     berth.close();
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("a renewed session keeps its jti, so signing out ends the tokens before the renewal", async () => {
+  const fixture = await createAuthFixture();
+  try {
+    const app = await buildAuthApp(fixture, authSettings(fixture));
+    const login = await request(
+      app,
+      "/_berth/login",
+      jsonLogin({ username: "alice", password: USERS.alice.password }),
+    );
+    const { token } = JSON.parse(login.body);
+    const claims = decodeJwt(token);
+    // The same session half an hour into its life: re-signed as berth would have.
+    const now = Math.floor(Date.now() / 1000);
+    const old = await new SignJWT({ ...claims, iat: now - 3000, exp: now + 600 })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .sign(new TextEncoder().encode(HS_SECRET));
+    const cookieName = cookieOf(login.headers).split("=")[0];
+    const renewed = await request(app, "/admin/secret.txt", {
+      headers: { cookie: `${cookieName}=${old}` },
+    });
+    assert.equal(renewed.status, 200);
+    const fresh = cookieOf(renewed.headers);
+    assert.ok(fresh.startsWith(`${cookieName}=`), "past half its life the cookie is renewed");
+    const freshClaims = decodeJwt(fresh.slice(cookieName.length + 1));
+    assert.equal(freshClaims.jti, claims.jti, "the renewal keeps the session's jti");
+    assert.ok((freshClaims.iat ?? 0) >= now);
+    // Signing out with the old cookie ends the renewed one as well.
+    const logout = await request(app, "/_berth/logout", {
+      method: "POST",
+      headers: { cookie: `${cookieName}=${old}` },
+    });
+    assert.equal(logout.status, 204);
+    for (const cookie of [fresh, `${cookieName}=${old}`, `${cookieName}=${token}`]) {
+      assert.equal((await request(app, "/admin/secret.txt", { headers: { cookie } })).status, 401);
+    }
+  } finally {
     await fixture.cleanup();
   }
 });

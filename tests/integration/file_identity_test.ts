@@ -109,7 +109,15 @@ processTest(
         assert.match(answer, /Host header/, host);
         assert.ok(!answer.includes("the old page"), host);
       }
-      for (const host of ["127.0.0.1", "example.test:8080", "[::1]:80", "xn--bcher-kva.example"]) {
+      for (
+        const host of [
+          "127.0.0.1",
+          "example.test:8080",
+          "example.test:",
+          "[::1]:80",
+          "xn--bcher-kva.example",
+        ]
+      ) {
         const answer = await rawRequest(
           berth.url,
           `GET /old.html HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,

@@ -42,3 +42,21 @@ processTest("`stageSite()` leaves berth's own files out of a site that holds the
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+processTest(
+  "`stageSite()` without a config still leaves out the users file berth user writes",
+  async () => {
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-stage-own-" }));
+    try {
+      const site = join(dir, "site");
+      await Deno.mkdir(site);
+      await Deno.writeTextFile(join(site, "index.html"), "<h1>home</h1>");
+      await Deno.writeTextFile(join(site, "users.json"), JSON.stringify({ users: [] }));
+      await Deno.writeTextFile(join(site, "users.json.lock"), "");
+      const staged = await stageSite({ site, config: null, stageDir: join(dir, "stage") });
+      assert.deepEqual(Object.keys(staged.manifest.files), ["index.html"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { keepPrivate, tightenCacheControl } from "../../lib/http/private_caching.ts";
+import {
+  isSharedCacheHeader,
+  keepPrivate,
+  tightenCacheControl,
+} from "../../lib/http/private_caching.ts";
 
 const CASES: [string | null, string | null, string][] = [
   ["no-cache", "public, max-age=3600", "private, no-cache, max-age=3600"],
@@ -30,4 +34,24 @@ Deno.test("keepPrivate() tightens the header and keeps Vary on credentials, even
   const immutable = keepPrivate(Response.redirect("http://127.0.0.1/x", 302));
   assert.equal(immutable.headers.get("cache-control"), "private");
   assert.equal(immutable.headers.get("vary"), "Authorization, Cookie");
+});
+
+Deno.test("keepPrivate() drops every CDN and proxy caching header, by pattern", () => {
+  const names = [
+    "CDN-Cache-Control",
+    "Cloudflare-CDN-Cache-Control",
+    "Netlify-CDN-Cache-Control",
+    "Vercel-CDN-Cache-Control",
+    "Fastly-CDN-Cache-Control",
+    "Akamai-Cache-Control",
+    "Surrogate-Control",
+    "Edge-Control",
+    "X-Accel-Expires",
+  ];
+  const headers = new Headers({ "cache-control": "no-cache", "x-other": "kept" });
+  for (const name of names) headers.set(name, "max-age=600");
+  const answer = keepPrivate(new Response(null, { headers }));
+  for (const name of names) assert.equal(answer.headers.get(name), null, name);
+  assert.equal(answer.headers.get("x-other"), "kept");
+  assert.equal(isSharedCacheHeader("Cache-Control"), false);
 });

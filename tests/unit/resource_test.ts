@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ResolvedPath } from "../../lib/fs/resolve_path.ts";
 import type { FileInfo } from "../../lib/fs/types.ts";
-import { createResourceLocator, MAX_LOCATE_DEPTH, resourceAt } from "../../lib/serve/resource.ts";
+import { createResourceLocator, resourceAt } from "../../lib/serve/resource.ts";
 
 const INFO: FileInfo = {
   isFile: false,
@@ -63,16 +63,39 @@ Deno.test("createResourceLocator() maps a missing name under an alias onto the r
   assert.equal((await locate(["nothing", "here"], false))?.accessPath, "/nothing/here");
 });
 
-Deno.test("createResourceLocator() bounds its lookups for a path of thousands of segments", async () => {
+Deno.test("createResourceLocator() needs a dozen lookups for a path of thousands of segments", async () => {
   const { resolve, lookups } = fakeResolver();
   const locate = createResourceLocator("/srv", resolve);
   const segments = ["pub", "adm", ...Array.from({ length: 4000 }, (_, i) => `s${i}`)];
   const found = await locate(segments, false);
   assert.ok(found?.accessPath.startsWith("/admin/s0/s1/"));
-  assert.ok(lookups() <= MAX_LOCATE_DEPTH + 1, `lookups: ${lookups()}`);
+  // One lookup for the whole path, then a binary search over 4,002 prefix lengths.
+  assert.ok(lookups() <= 1 + Math.ceil(Math.log2(segments.length)) + 1, `lookups: ${lookups()}`);
 });
 
 Deno.test("resourceAt() refuses a real path outside the root", () => {
   assert.equal(resourceAt("/srv/site", "/srv/site-other/x", false), null);
   assert.equal(resourceAt("/srv/site", "/srv/site", true)?.text, "/");
+});
+
+Deno.test("createResourceLocator() maps names below any depth of existing directories", async () => {
+  // pub/root -> .. repeated: every prefix exists, however deep.
+  const resolve = (segments: readonly string[]): Promise<ResolvedPath> => {
+    const rest = [...segments];
+    while (rest[0] === "pub" && rest[1] === "root") rest.splice(0, 2);
+    if (rest.length === 0 || (rest.length === 1 && rest[0] === "pub")) {
+      return Promise.resolve({
+        kind: "directory",
+        path: `/srv${rest.length ? "/pub" : ""}`,
+        info: INFO,
+      });
+    }
+    if (rest.join("/") === "admin") {
+      return Promise.resolve({ kind: "directory", path: "/srv/admin", info: INFO });
+    }
+    return Promise.resolve({ kind: "not-found" });
+  };
+  const locate = createResourceLocator("/srv", resolve);
+  const loops = Array.from({ length: 40 }, () => ["pub", "root"]).flat();
+  assert.equal((await locate([...loops, "admin", "nosuch"], false))?.accessPath, "/admin/nosuch");
 });
