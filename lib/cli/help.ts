@@ -19,6 +19,8 @@ export const EXIT_CODES: readonly { code: number; meaning: string }[] = [
     code: EXIT_CODE.PERMISSION,
     meaning: "a Deno permission is missing (the message names the flag)",
   },
+  { code: EXIT_CODE.INTERRUPTED, meaning: "a second SIGINT while shutting down: stopped at once" },
+  { code: EXIT_CODE.TERMINATED, meaning: "a second SIGTERM while shutting down: stopped at once" },
 ];
 
 /** Width the help text is wrapped to. */

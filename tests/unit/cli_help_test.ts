@@ -50,7 +50,7 @@ Deno.test("renderHelp() documents precedence, exit codes and examples", () => {
   assert.match(help, /berth check \[ROOT\] \[OPTIONS\]/);
   assert.match(help, /command-line flag, a BERTH_\* environment\s+variable/);
   for (const { code } of EXIT_CODES) assert.match(help, new RegExp(`^  ${code}  \\S`, "m"));
-  assert.deepEqual(EXIT_CODES.map(({ code }) => code), [0, 2, 3, 4]);
+  assert.deepEqual(EXIT_CODES.map(({ code }) => code), [0, 2, 3, 4, 130, 143]);
   assert.match(help, /3 {2}the port is already in use/);
   assert.match(help, /4 {2}a Deno permission is missing/);
   assert.ok(help.includes("deno run --allow-net --allow-read=./site main.ts ./site"));
