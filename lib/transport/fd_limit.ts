@@ -7,6 +7,8 @@
  * which Deno's node listener does not survive (it stops accepting for good).
  */
 
+import { SERVER_OPEN_FILE_POOL } from "../fs/open_file_pool.ts";
+
 /** Where the descriptor limit came from, for the startup log line. */
 export type FdLimitSource = "rlimit" | "assumed";
 
@@ -35,6 +37,8 @@ export interface ConnectionBudgetSettings {
 export const ASSUMED_FD_LIMIT = 1024;
 /** Descriptors kept for everything but connections: logs, watchers, the file pool, modules. */
 const RESERVED_FDS_MIN = 48;
+/** Each isolate's pool of files kept open for range reads holds up to this many more. */
+const KEPT_OPEN_FILES = SERVER_OPEN_FILE_POOL.maxFiles;
 /** Budgets stay bounded on hosts with huge limits: memory, not descriptors, is then the bound. */
 const MAX_DERIVED_CONNECTIONS = 16_384;
 const MAX_DERIVED_PER_CLIENT = 256;
@@ -84,10 +88,11 @@ function readShellUlimit(): number | null {
 
 /**
  * Splits the descriptors of one isolate's share of `fdLimit` between
- * connections (¾) and open responses (¼) after a reserve (⅛, at least 48):
- * each connection is one descriptor and each response being sent may hold
- * one open file. Explicit settings win over the derived values.
- * With `ulimit -n 256`: 156 connections, 39 per client, 52 open responses.
+ * connections (¾) and open responses (¼) after a reserve (⅛, at least 48,
+ * plus the 64 files the range-read pool may keep open): each connection is
+ * one descriptor and each response being sent may hold one open file.
+ * Explicit settings win over the derived values.
+ * With `ulimit -n 256`: 108 connections, 27 per client, 36 open responses.
  */
 export function deriveConnectionBudget(
   settings: ConnectionBudgetSettings,
@@ -95,7 +100,8 @@ export function deriveConnectionBudget(
 ): ConnectionBudget {
   const fdLimit = options.fdLimit ?? ASSUMED_FD_LIMIT;
   const share = Math.floor(Math.min(fdLimit, 1 << 30) / Math.max(1, options.isolates ?? 1));
-  const usable = Math.max(8, share - Math.max(RESERVED_FDS_MIN, Math.floor(share / 8)));
+  const reserved = Math.max(RESERVED_FDS_MIN, Math.floor(share / 8)) + KEPT_OPEN_FILES;
+  const usable = Math.max(8, share - reserved);
   const derivedConnections = Math.min(MAX_DERIVED_CONNECTIONS, Math.floor(usable * 3 / 4));
   const maxConnections = settings.maxConnections || Math.max(4, derivedConnections);
   const derivedPerClient = Math.min(
