@@ -11,8 +11,10 @@ import { DEFAULT_SETTINGS, type Settings } from "./config/schema.ts";
 import type { ProxyOptions } from "./http/client_address.ts";
 import { createRequestContextFactory } from "./request_context.ts";
 import {
+  ASSUMED_FD_LIMIT,
   type ConnectionBudget,
   deriveConnectionBudget,
+  probeFreeFds,
   readFdLimit,
 } from "./transport/fd_limit.ts";
 import { listen, ListenAddressInUseError, TlsMaterialError } from "./transport/listen.ts";
@@ -91,10 +93,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     proxy: options.proxy,
   });
   const limits = options.limits ?? DEFAULT_SETTINGS.limits;
-  const budget = deriveConnectionBudget(limits, {
-    fdLimit: readFdLimit(),
-    isolates: options.isolates,
-  });
+  const budget = deriveBudget(limits, options);
   let lastTrouble = -Infinity;
   const onTrouble = (message: string) => {
     const now = performance.now();
@@ -137,6 +136,26 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (error instanceof TlsMaterialError) throw new TlsError({ cause: error });
     throw error;
   }
+}
+
+/**
+ * The connection budget from the descriptor limit when berth may read it;
+ * otherwise from the descriptors it can open now (counted before listening).
+ * SECURITY: a guessed limit above the real one would let descriptors run
+ * out, and Deno's node listener never accepts again after that.
+ */
+function deriveBudget(
+  limits: Settings["limits"],
+  options: { hostname: string; isolates?: number },
+): ConnectionBudget {
+  const fdLimit = readFdLimit();
+  const isolates = options.isolates;
+  if (fdLimit !== null || limits.maxConnections > 0 || Deno.build.os === "windows") {
+    return deriveConnectionBudget(limits, { fdLimit, isolates });
+  }
+  const free = probeFreeFds(options.hostname, ASSUMED_FD_LIMIT);
+  if (free === null) return deriveConnectionBudget(limits, { fdLimit: null, isolates });
+  return { ...deriveConnectionBudget(limits, { fdLimit: free, isolates }), source: "probed" };
 }
 
 /** Brackets IPv6 literals for use in a URL authority. */

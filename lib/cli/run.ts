@@ -488,6 +488,8 @@ function logConnectionLimits(
       ...budget,
       source: budget.source === "rlimit"
         ? "read at startup"
+        : budget.source === "probed"
+        ? "free descriptors counted at startup, at most 1024: grant --allow-run=sh to read the limit instead"
         : "assumed: grant --allow-run=sh so berth can read the real one, or set limits.maxConnections",
       headerTimeoutMs: limits.headerTimeoutMs,
       idleTimeoutMs: limits.idleTimeoutMs,
