@@ -1,7 +1,7 @@
 /**
  * @module
  * berth's server: binds host/port (0 picks a free port) through the
- * transport (lib/transport/listen.ts, which owns TLS, HTTP/2, timeouts and
+ * transport (lib/transport/listen.ts, which owns TLS, timeouts and
  * connection limits), builds the per-request context, reports the ready URL,
  * and shuts down gracefully, bounded in time, without ever throwing.
  */
