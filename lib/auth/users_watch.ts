@@ -69,6 +69,8 @@ export function watchUsersFile(options: WatchUsersFileOptions): UsersWatch {
   let closed = false;
   let running: Promise<void> | null = null;
   let again = false;
+  // One line per problem: a write seen twice (truncate, then data) must not log it twice.
+  let lastProblem: string | null = null;
 
   async function check(): Promise<void> {
     const signature = await fileSignature(path);
@@ -80,10 +82,14 @@ export function watchUsersFile(options: WatchUsersFileOptions): UsersWatch {
         const users = await readUsersFile(path);
         if (closed) return;
         store.replace(users);
+        lastProblem = null;
         options.onReload?.(users.length);
       } catch (error) {
         const message = error instanceof ConfigError ? error.message : String(error);
-        options.onError?.(`${message}; keeping the previous ${store.size} user(s)`);
+        if (message !== lastProblem) {
+          lastProblem = message;
+          options.onError?.(`${message}; keeping the previous ${store.size} user(s)`);
+        }
       }
     }
     if (revocations !== null && revocationsPath !== null) {
