@@ -1,32 +1,50 @@
 /**
  * @module
- * A small JSONC reader for config files: JSON plus `//` and `/* *\/` comments
- * and trailing commas, with errors that give the file and line:column.
+ * The JSONC reader for config files: JSON plus `//` and `/* *\/` comments and
+ * trailing commas, with errors that give the file and line:column.
  *
- * Written as a recursive-descent parser instead of "strip comments, then
- * JSON.parse" so positions are exact and `//` inside strings is never mistaken
- * for a comment.
+ * Tokenising and grammar are `jsonc-parser` (VS Code's parser). This module
+ * adds what a config file needs on top: the value is built here so
+ * `"__proto__"` stays a plain key, duplicate keys and deep nesting are
+ * refused, parsing stops at the first problem, and each problem is phrased
+ * from what the parser expected at that point.
  */
 
+import { printParseErrorCode, visit } from "jsonc-parser";
 import { ConfigError } from "./errors.ts";
 
 /** Deepest nesting of arrays and objects accepted; deeper input is hostile. */
 export const MAX_JSONC_DEPTH = 64;
 
-const NUMBER_REGEXP = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const NUMBER_START_REGEXP = /^-?[0-9]/;
+const NUMBER_WORD_REGEXP = /^-?[\w.+-]*/;
+const IDENTIFIER_REGEXP = /^[A-Za-z_$][\w$]*/;
 const HEX4_REGEXP = /^[0-9a-fA-F]{4}$/;
-const LITERAL_REGEXP = /[A-Za-z_$][\w$]*/y;
+const SIMPLE_ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  '"': '"',
-  "\\": "\\",
-  "/": "/",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-};
+// Parser errors about one token's text rather than about what was expected
+// where, by the names `printParseErrorCode()` gives them.
+const STRING_ERRORS = new Set([
+  "UnexpectedEndOfString",
+  "InvalidUnicode",
+  "InvalidEscapeCharacter",
+  "InvalidCharacter",
+]);
+const NUMBER_ERRORS = new Set(["UnexpectedEndOfNumber", "InvalidNumberFormat"]);
+const CLOSE_ERRORS = new Set(["CloseBraceExpected", "CloseBracketExpected"]);
+
+/** What the grammar wants next inside one open object or array. */
+interface Frame {
+  value: Record<string, unknown> | unknown[];
+  expect: "key" | "colon" | "value" | "comma";
+  key: string;
+  seen: Set<string>;
+}
+
+/** Thrown inside `visit()` callbacks to stop at the first problem. */
+class Stop {
+  constructor(readonly at: number, readonly reason: string) {}
+}
 
 /**
  * Parses JSON with comments and trailing commas. `source` names the text in
@@ -39,226 +57,161 @@ const ESCAPES: Readonly<Record<string, string>> = {
  * @throws {ConfigError} on a syntax error, with the line and column.
  */
 export function parseJsonc(text: string, source: string): unknown {
-  const parser = new JsoncParser(text, source);
-  return parser.parseDocument();
-}
+  // The parser does not skip a byte-order mark; positions keep counting it.
+  const shift = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const body = shift === 0 ? text : text.slice(1);
+  const stack: Frame[] = [];
+  let result: unknown = undefined;
+  let done = false;
+  let numberStart = -1;
+  let numberEnd = -1;
 
-class JsoncParser {
-  #text: string;
-  #source: string;
-  #pos = 0;
-
-  constructor(text: string, source: string) {
-    this.#text = text;
-    this.#source = source;
-    if (text.charCodeAt(0) === 0xfeff) this.#pos = 1;
-  }
-
-  parseDocument(): unknown {
-    this.#skipTrivia();
-    const value = this.#parseValue(0);
-    this.#skipTrivia();
-    if (this.#pos < this.#text.length) {
-      this.#fail(`unexpected ${this.#describeHere()} after the end of the value`);
-    }
-    return value;
-  }
-
-  #parseValue(depth: number): unknown {
-    const char = this.#text[this.#pos];
-    if (char === "{") return this.#parseObject(depth + 1);
-    if (char === "[") return this.#parseArray(depth + 1);
-    if (char === '"') return this.#parseString();
-    if (char === "-" || (char !== undefined && char >= "0" && char <= "9")) {
-      return this.#parseNumber();
-    }
-    LITERAL_REGEXP.lastIndex = this.#pos;
-    const literal = LITERAL_REGEXP.exec(this.#text)?.[0];
-    if (literal === "true" || literal === "false" || literal === "null") {
-      this.#pos += literal.length;
-      return literal === "true" ? true : literal === "false" ? false : null;
-    }
-    if (literal !== undefined) {
-      this.#fail(
-        `expected a value but found "${cut(literal)}" (strings need double quotes)`,
-      );
-    }
-    return this.#fail(`expected a value but found ${this.#describeHere()}`);
-  }
-
-  #parseObject(depth: number): Record<string, unknown> {
-    this.#checkDepth(depth);
-    const object: Record<string, unknown> = {};
-    const seen = new Set<string>();
-    this.#pos++; // "{"
-    this.#skipTrivia();
-    if (this.#text[this.#pos] === "}") {
-      this.#pos++;
-      return object;
-    }
-    while (true) {
-      if (this.#text[this.#pos] !== '"') {
-        this.#fail(`expected a double-quoted key but found ${this.#describeHere()}`);
-      }
-      const keyStart = this.#pos;
-      const key = this.#parseString();
-      if (seen.has(key)) this.#fail(`duplicate key "${cut(key)}"`, keyStart);
-      seen.add(key);
-      this.#skipTrivia();
-      if (this.#text[this.#pos] !== ":") {
-        this.#fail(`expected ":" after the key but found ${this.#describeHere()}`);
-      }
-      this.#pos++;
-      this.#skipTrivia();
-      const value = this.#parseValue(depth);
+  const put = (value: unknown) => {
+    const frame = stack.at(-1);
+    if (frame === undefined) {
+      result = value;
+      done = true;
+    } else if (Array.isArray(frame.value)) {
+      frame.value.push(value);
+      frame.expect = "comma";
+    } else {
       // defineProperty, not assignment: "__proto__" must stay a plain key.
-      Object.defineProperty(object, key, {
+      Object.defineProperty(frame.value, frame.key, {
         value,
         enumerable: true,
         writable: true,
         configurable: true,
       });
-      this.#skipTrivia();
-      const char = this.#text[this.#pos];
-      if (char === "}") {
-        this.#pos++;
-        return object;
+      frame.expect = "comma";
+    }
+  };
+  const open = (value: Frame["value"], offset: number) => {
+    if (stack.length >= MAX_JSONC_DEPTH) {
+      throw new Stop(offset, `arrays and objects nested deeper than ${MAX_JSONC_DEPTH} levels`);
+    }
+    stack.push({ value, expect: Array.isArray(value) ? "value" : "key", key: "", seen: new Set() });
+  };
+  // The parser reports a missing "}" or "]" after it has closed the container.
+  let closed: Frame | undefined;
+  const close = () => {
+    closed = stack.pop()!;
+    put(closed.value);
+  };
+
+  try {
+    visit(body, {
+      onObjectBegin: (offset) => open({}, offset),
+      onObjectEnd: close,
+      onArrayBegin: (offset) => open([], offset),
+      onArrayEnd: close,
+      onObjectProperty: (key, offset) => {
+        const frame = stack.at(-1)!;
+        if (frame.seen.has(key)) throw new Stop(offset, `duplicate key "${cut(key)}"`);
+        frame.seen.add(key);
+        frame.key = key;
+        frame.expect = "colon";
+      },
+      onSeparator: (separator) => {
+        const frame = stack.at(-1)!;
+        frame.expect = separator === ":" || Array.isArray(frame.value) ? "value" : "key";
+      },
+      onLiteralValue: (value, offset, length) => {
+        if (typeof value === "number") [numberStart, numberEnd] = [offset, offset + length];
+        put(value);
+      },
+      onError: (code, offset, length) => {
+        if (offset === numberEnd && /[\w.+-]/.test(body[offset] ?? "")) {
+          throw new Stop(numberStart, invalidNumber(body, numberStart));
+        }
+        const name = printParseErrorCode(code);
+        const where = CLOSE_ERRORS.has(name) ? closed : done ? "end" : stack.at(-1);
+        throw describeError(body, name, offset, length, where);
+      },
+    }, { allowTrailingComma: true, disallowComments: false });
+  } catch (error) {
+    if (!(error instanceof Stop)) throw error;
+    const { line, column } = locate(text, error.at + shift);
+    throw new ConfigError(`Cannot parse ${source}:${line}:${column}: ${error.reason}`);
+  }
+  return result;
+}
+
+/** Phrases one parser error from the token's text and what was expected there. */
+function describeError(
+  text: string,
+  name: string,
+  offset: number,
+  length: number,
+  where: Frame | "end" | undefined,
+): Stop {
+  // Comments are skipped before any token is read, so theirs comes first; then,
+  // as a reader going left to right would, what the grammar expects here.
+  if (name === "UnexpectedEndOfComment") return new Stop(offset, "unterminated /* comment");
+  const found = describeAt(text, offset);
+  if (where === "end") return new Stop(offset, `unexpected ${found} after the end of the value`);
+  if (where?.expect === "colon") {
+    return new Stop(offset, `expected ":" after the key but found ${found}`);
+  }
+  if (where?.expect === "comma") {
+    const close = Array.isArray(where.value) ? "]" : "}";
+    return new Stop(offset, `expected "," or "${close}" but found ${found}`);
+  }
+  if (STRING_ERRORS.has(name)) return describeStringError(text, offset);
+  if (where?.expect === "key") {
+    return new Stop(offset, `expected a double-quoted key but found ${found}`);
+  }
+  if (NUMBER_ERRORS.has(name)) return new Stop(offset, invalidNumber(text, offset));
+  const token = text.slice(offset, offset + Math.max(length, 1));
+  if (NUMBER_START_REGEXP.test(token) || token === "-") {
+    return new Stop(offset, invalidNumber(text, offset));
+  }
+  const word = IDENTIFIER_REGEXP.exec(token)?.[0];
+  if (word !== undefined) {
+    return new Stop(
+      offset,
+      `expected a value but found "${cut(word)}" (strings need double quotes)`,
+    );
+  }
+  return new Stop(offset, `expected a value but found ${found}`);
+}
+
+/** Finds the first problem in the string token starting at `start` (its quote). */
+function describeStringError(text: string, start: number): Stop {
+  for (let at = start + 1; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 0x22) break;
+    if (code === 0x0a) return new Stop(at, "unterminated string (line break inside a string)");
+    if (code < 0x20) {
+      return new Stop(at, `control character ${codePoint(code)} inside a string`);
+    }
+    if (code !== 0x5c) continue;
+    const next = text[at + 1];
+    if (next === undefined) return new Stop(at, "unterminated string");
+    if (next === "u") {
+      if (!HEX4_REGEXP.test(text.slice(at + 2, at + 6))) {
+        return new Stop(at, "invalid \\u escape (expected 4 hex digits)");
       }
-      if (char !== ",") this.#fail(`expected "," or "}" but found ${this.#describeHere()}`);
-      this.#pos++;
-      this.#skipTrivia();
-      if (this.#text[this.#pos] === "}") {
-        this.#pos++;
-        return object;
-      }
+    } else if (!SIMPLE_ESCAPES.has(next)) {
+      return new Stop(at, `invalid escape "\\${next}" in a string`);
     }
+    at++;
   }
+  return new Stop(start, "unterminated string");
+}
 
-  #parseArray(depth: number): unknown[] {
-    this.#checkDepth(depth);
-    const array: unknown[] = [];
-    this.#pos++; // "["
-    this.#skipTrivia();
-    if (this.#text[this.#pos] === "]") {
-      this.#pos++;
-      return array;
-    }
-    while (true) {
-      array.push(this.#parseValue(depth));
-      this.#skipTrivia();
-      const char = this.#text[this.#pos];
-      if (char === "]") {
-        this.#pos++;
-        return array;
-      }
-      if (char !== ",") this.#fail(`expected "," or "]" but found ${this.#describeHere()}`);
-      this.#pos++;
-      this.#skipTrivia();
-      if (this.#text[this.#pos] === "]") {
-        this.#pos++;
-        return array;
-      }
-    }
-  }
+function invalidNumber(text: string, offset: number): string {
+  return `invalid number "${cut(NUMBER_WORD_REGEXP.exec(text.slice(offset))?.[0] ?? "")}"`;
+}
 
-  #parseString(): string {
-    const start = this.#pos;
-    this.#pos++; // opening quote
-    let result = "";
-    let chunkStart = this.#pos;
-    while (true) {
-      const code = this.#text.charCodeAt(this.#pos);
-      if (Number.isNaN(code)) this.#fail("unterminated string", start);
-      if (code === 0x22) break; // closing quote
-      if (code < 0x20) {
-        this.#fail(
-          code === 0x0a
-            ? "unterminated string (line break inside a string)"
-            : `control character U+${
-              code.toString(16).toUpperCase().padStart(4, "0")
-            } inside a string`,
-        );
-      }
-      if (code === 0x5c) {
-        result += this.#text.slice(chunkStart, this.#pos);
-        result += this.#parseEscape();
-        chunkStart = this.#pos;
-        continue;
-      }
-      this.#pos++;
-    }
-    result += this.#text.slice(chunkStart, this.#pos);
-    this.#pos++; // closing quote
-    return result;
-  }
+function describeAt(text: string, offset: number): string {
+  const char = text.codePointAt(offset);
+  if (char === undefined) return "the end of the file";
+  if (char < 0x20 || char === 0x7f) return codePoint(char);
+  return JSON.stringify(String.fromCodePoint(char));
+}
 
-  #parseEscape(): string {
-    const escapeStart = this.#pos;
-    const char = this.#text[this.#pos + 1];
-    if (char === undefined) this.#fail("unterminated string", escapeStart);
-    if (char === "u") {
-      const hex = this.#text.slice(this.#pos + 2, this.#pos + 6);
-      if (!HEX4_REGEXP.test(hex)) this.#fail("invalid \\u escape (expected 4 hex digits)");
-      this.#pos += 6;
-      return String.fromCharCode(parseInt(hex, 16));
-    }
-    const replacement = ESCAPES[char];
-    if (replacement === undefined) this.#fail(`invalid escape "\\${char}" in a string`);
-    this.#pos += 2;
-    return replacement;
-  }
-
-  #parseNumber(): number {
-    NUMBER_REGEXP.lastIndex = this.#pos;
-    const match = NUMBER_REGEXP.exec(this.#text);
-    const next = this.#text[this.#pos + (match?.[0].length ?? 0)];
-    if (match === null || (next !== undefined && /[\w.+-]/.test(next))) {
-      const word = /^-?[\w.+-]*/.exec(this.#text.slice(this.#pos))?.[0] ?? "";
-      this.#fail(`invalid number "${cut(word)}"`);
-    }
-    this.#pos += match[0].length;
-    return Number(match[0]);
-  }
-
-  /** Skips whitespace and comments. */
-  #skipTrivia(): void {
-    const text = this.#text;
-    while (this.#pos < text.length) {
-      const char = text[this.#pos];
-      if (char === " " || char === "\t" || char === "\n" || char === "\r") {
-        this.#pos++;
-      } else if (char === "/" && text[this.#pos + 1] === "/") {
-        const end = text.indexOf("\n", this.#pos);
-        this.#pos = end === -1 ? text.length : end + 1;
-      } else if (char === "/" && text[this.#pos + 1] === "*") {
-        const end = text.indexOf("*/", this.#pos + 2);
-        if (end === -1) this.#fail("unterminated /* comment");
-        this.#pos = end + 2;
-      } else {
-        return;
-      }
-    }
-  }
-
-  #checkDepth(depth: number): void {
-    if (depth > MAX_JSONC_DEPTH) {
-      this.#fail(`arrays and objects nested deeper than ${MAX_JSONC_DEPTH} levels`);
-    }
-  }
-
-  #describeHere(): string {
-    const char = this.#text.codePointAt(this.#pos);
-    if (char === undefined) return "the end of the file";
-    if (char < 0x20 || char === 0x7f) {
-      return `U+${char.toString(16).toUpperCase().padStart(4, "0")}`;
-    }
-    return JSON.stringify(String.fromCodePoint(char));
-  }
-
-  #fail(reason: string, at: number = this.#pos): never {
-    const { line, column } = locate(this.#text, at);
-    throw new ConfigError(`Cannot parse ${this.#source}:${line}:${column}: ${reason}`);
-  }
+function codePoint(code: number): string {
+  return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
 /** Turns an offset into a 1-based line and column (in code points). */
