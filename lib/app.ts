@@ -70,7 +70,7 @@ import { createSiteRulesHolder, loadSiteRules, type SiteRulesHolder } from "./ru
 import { BERTH_VERSION } from "./version.ts";
 import { canReadPath } from "./auth/access_rules.ts";
 import { type AuthRuntime, loadAuth } from "./auth/load_auth.ts";
-import type { ResourceGuard } from "./middleware/auth.ts";
+import type { ResourceGuard } from "./serve/resource.ts";
 import { compileOwnFiles, listOwnFilePaths } from "./config/own_files.ts";
 import { createResourceLocator } from "./serve/resource.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";

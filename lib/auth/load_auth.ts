@@ -20,7 +20,7 @@ import type { UserStore } from "./users.ts";
 import type { RevocationList } from "./revocations.ts";
 import type { UsersWatch } from "./users_watch.ts";
 import { canWriteFileAtomic } from "../fs/write_file_atomic.ts";
-import { createLoginThrottle, type LoginThrottle } from "../middleware/rate_limit.ts";
+import { createLoginThrottle, type LoginThrottle } from "./login_throttle.ts";
 
 /** Everything the auth and login layers need, loaded once. */
 export interface AuthRuntime {

@@ -23,7 +23,6 @@ import {
   type SettingsInput,
 } from "../config/schema.ts";
 import { mergeRecord, parseBooleanWord } from "../config/values.ts";
-import { EXIT_CODE } from "./exit_codes.ts";
 
 /** Settings and the config file path given on the command line. */
 export interface CliValues {
@@ -171,9 +170,6 @@ const OPTIONS_BY_NAME: ReadonlyMap<string, CliOption> = new Map(
 
 /** A command-line mistake; the message is the one line shown to the user. */
 export class CliError extends Error {
-  /** Exit code the CLI should end with. */
-  readonly exitCode: number = EXIT_CODE.USAGE;
-
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = "CliError";

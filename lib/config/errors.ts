@@ -5,19 +5,15 @@
  * quotes user input.
  */
 
-import { EXIT_CODE } from "../cli/exit_codes.ts";
-
 /** Longest quoted value in an error message before it is cut with "…". */
 const MAX_QUOTED_LENGTH = 60;
 
 /**
  * A configuration mistake found at startup. The message is the one line shown
- * to the user, so it names the field, the value and what is allowed.
+ * to the user, so it names the field, the value and what is allowed. The CLI
+ * picks the exit code (`runCli` ends with 2), so config does not know about it.
  */
 export class ConfigError extends Error {
-  /** Exit code the CLI should end with. */
-  readonly exitCode: number = EXIT_CODE.USAGE;
-
   /** Creates the error; `message` is shown to the user as is. */
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { cause: options.cause });

@@ -19,7 +19,7 @@ import {
   decideAccessForPaths,
 } from "../auth/access_rules.ts";
 import { type CanonicalPath, requirePath } from "../http/request_path.ts";
-import type { Resource, ResourceLocator } from "../serve/resource.ts";
+import type { Resource, ResourceGuard, ResourceLocator } from "../serve/resource.ts";
 import type { TokenVerification, TokenVerifier } from "../auth/jwt.ts";
 import type { AuthRuntime } from "../auth/load_auth.ts";
 import { nextForUrl } from "../auth/safe_next.ts";
@@ -161,21 +161,6 @@ export function accessGuard(
     if (decision.protected) noteProtected(context, decision.shareable);
     return await next();
   };
-}
-
-/** The access check the file core runs on what it resolved a request to. */
-export interface ResourceGuard {
-  /**
-   * Null when the caller may have an answer from `resource` (recording on
-   * the outcome when that needed authentication), else the 401/403/303 to
-   * send instead.
-   */
-  admit(request: Request, context: RequestContext, resource: Resource): Response | null;
-  /**
-   * Whether the caller may see `resource` as an error page (no audit record:
-   * refusing means sending the built-in page instead).
-   */
-  mayShow(context: RequestContext, resource: Resource): boolean;
 }
 
 /**

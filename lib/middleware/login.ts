@@ -25,7 +25,7 @@ import { verifyTotp } from "../auth/totp.ts";
 import type { UserRecord } from "../auth/users.ts";
 import { type LoginFailureReason, writeAuditEvent } from "../log/audit.ts";
 import { createErrorResponse } from "../serve/error_response.ts";
-import { LOGIN_PAGE_CSP, renderLoginPage } from "../serve/login_page.ts";
+import { LOGIN_PAGE_CSP, renderLoginPage } from "../auth/login_page.ts";
 import { tooManyRequests } from "./rate_limit.ts";
 
 /** Options for {@linkcode login}. */

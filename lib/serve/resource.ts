@@ -6,6 +6,7 @@
  * request path, so protection follows the file whichever URL reaches it.
  */
 
+import type { RequestContext } from "../compose.ts";
 import { relativeToRoot, type ResolvedPath } from "../fs/resolve_path.ts";
 import { canonicalAccessPath } from "../auth/access_rules.ts";
 import { canonicalPathText } from "../http/request_path.ts";
@@ -20,6 +21,24 @@ export interface Resource {
   readonly text: string;
   /** Canonical decoded text, as access rules match it (`/docs/my file.txt`). */
   readonly accessPath: string;
+}
+
+/**
+ * The access check the file core runs on what it resolved a request to. The
+ * core defines what it needs; the auth layer (`createResourceGuard`) supplies it.
+ */
+export interface ResourceGuard {
+  /**
+   * Null when the caller may have an answer from `resource` (recording on
+   * the outcome when that needed authentication), else the 401/403/303 to
+   * send instead.
+   */
+  admit(request: Request, context: RequestContext, resource: Resource): Response | null;
+  /**
+   * Whether the caller may see `resource` as an error page (no audit record:
+   * refusing means sending the built-in page instead).
+   */
+  mayShow(context: RequestContext, resource: Resource): boolean;
 }
 
 /**

@@ -18,8 +18,12 @@ import type { FileInfo, FileSystem } from "../fs/types.ts";
 import { type ResolvedPath, resolvePath } from "../fs/resolve_path.ts";
 import type { OwnFiles } from "../config/own_files.ts";
 import { type CanonicalPath, requirePath } from "../http/request_path.ts";
-import type { ResourceGuard } from "../middleware/auth.ts";
-import { createResourceLocator, type Resource, resourceAt } from "./resource.ts";
+import {
+  createResourceLocator,
+  type Resource,
+  resourceAt,
+  type ResourceGuard,
+} from "./resource.ts";
 import { contentTypeFor, isCompressibleType } from "../fs/media_type.ts";
 import { prefersJson } from "../http/accept.ts";
 import { createMultipartBody } from "../http/byteranges.ts";

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
+import { createTokenBuckets, rateLimitKey } from "../../lib/http/token_buckets.ts";
 import {
   createLoginThrottle,
-  createTokenBuckets,
   LOGIN_BURST,
   LOGIN_FREE_FAILURES,
-  rateLimitKey,
-} from "../../lib/middleware/rate_limit.ts";
+} from "../../lib/auth/login_throttle.ts";
 
 /** A clock tests move by hand. */
 function fakeClock(start = 1_000_000): { now: () => number; advance(ms: number): void } {

@@ -5,7 +5,7 @@
  * for a visitor who is already signed in.
  */
 
-import { escapeHtml, renderPage } from "./html.ts";
+import { escapeHtml, renderPage } from "../serve/html.ts";
 
 /** Options for {@linkcode renderLoginPage}. */
 export interface LoginPageOptions {
