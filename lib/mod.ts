@@ -1,8 +1,9 @@
 /**
  * @module
  * berth as a library: {@linkcode createHandler} runs berth's whole pipeline
- * inside another `Deno.serve` application or on Deno Deploy; the pipeline
- * builder and its building blocks are here for finer control.
+ * inside another `Deno.serve` application or on Deno Deploy. Only what an
+ * embedder needs is exported here; the pipeline's building blocks are
+ * internals and may change between versions.
  *
  * ```ts
  * import { createHandler } from "@berth/berth";
@@ -10,36 +11,15 @@
  * ```
  */
 
-export { type AppOptions, createApp } from "./app.ts";
-export type { AuthenticatedUser, Handler, Middleware, Next, RequestContext } from "./compose.ts";
-export { DEFAULT_SETTINGS, type Settings, type SettingsInput } from "./config/schema.ts";
-export { ConfigError } from "./config/errors.ts";
+/** Builds berth's pipeline as one `Deno.serve` handler; its options and handler types. */
 export { type BerthHandler, createHandler, type CreateHandlerOptions } from "./handler.ts";
-export {
-  createRequestContextFactory,
-  type RequestContextFactory,
-  type RequestContextFactoryOptions,
-} from "./request_context.ts";
+/** Validated settings, and the config-file-shaped input `createHandler` accepts. */
+export type { Settings, SettingsInput } from "./config/schema.ts";
+/** What `createHandler` rejects with for a bad setting or root, so callers can tell it apart. */
+export { ConfigError } from "./config/errors.ts";
+/** The error with a public status and message that berth turns into a response. */
 export { HttpError } from "./errors.ts";
-export { denoFileSystem } from "./fs/deno_fs.ts";
+/** The filesystem interface, for serving from something other than the real disk (`fs` option). */
 export type { DirEntry, FileInfo, FileSystem, OpenFile } from "./fs/types.ts";
-export {
-  createTokenSigner,
-  createTokenVerifier,
-  type JwtOptions,
-  type TokenSigner,
-  type TokenVerification,
-  type TokenVerifier,
-} from "./auth/jwt.ts";
-export { hashPassword, verifyPassword } from "./auth/passwords.ts";
-export { createUserStore, readUsersFile, type UserRecord, writeUsersFile } from "./auth/users.ts";
-export {
-  createSiteRulesHolder,
-  loadSiteRules,
-  type SiteRules,
-  type SiteRulesHolder,
-} from "./rules/site_rules.ts";
-export { parseHeaders } from "./rules/headers_file.ts";
-export { parseRedirects } from "./rules/redirects_file.ts";
-export { RulesError } from "./rules/rule_error.ts";
-export { createMetricsRegistry, type MetricsRegistry } from "./metrics/registry.ts";
+/** berth's version, as in deno.json. */
+export { BERTH_VERSION } from "./version.ts";
