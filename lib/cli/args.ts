@@ -22,6 +22,7 @@ import {
   type SettingDoc,
   type SettingsInput,
 } from "../config/schema.ts";
+import { parseSettingText } from "../config/text_value.ts";
 import { mergeRecord, parseBooleanWord } from "../config/values.ts";
 
 /** Settings and the config file path given on the command line. */
@@ -157,8 +158,6 @@ export const CLI_OPTIONS: readonly CliOption[] = [
 
 /** Help topics besides the general one. */
 const HELP_TOPICS: readonly string[] = ["check", "user", "hash-password"];
-
-const DIGITS_REGEXP = /^[0-9]+$/;
 
 const OPTIONS_BY_NAME: ReadonlyMap<string, CliOption> = new Map(
   CLI_OPTIONS.flatMap((option) =>
@@ -381,26 +380,17 @@ function parseOptionalValue(
   return value;
 }
 
-/** Reads a flag's text as its setting's type (numbers from digits only) and checks it. */
+/** Reads a flag's text as its setting's type (as `BERTH_*` variables are read) and checks it. */
 function parseSettingValue(flag: string, text: string, doc: SettingDoc): unknown {
   const isNumber = doc.kind === "number";
   const allowed = isNumber && doc.min !== undefined && doc.max !== undefined
     ? `a number between ${doc.min} and ${doc.max}`
     : doc.allowed;
-  let value: unknown = text;
-  // Digits only: Number() would accept " 80", "1e3", "0x50" and "".
-  if (isNumber) value = DIGITS_REGEXP.test(text) ? Number(text) : undefined;
-  // Lists are comma-separated, as in `BERTH_*` variables.
-  if (doc.kind === "list") value = splitList(text);
+  const value = parseSettingText(doc, text);
   if (value === undefined || !fitsSetting(doc, value)) {
     throw new CliError(`Cannot parse "${flag}": ${formatValue(text)} is not ${allowed}`);
   }
   return value;
-}
-
-/** `a, b,,c` → `["a", "b", "c"]`. */
-function splitList(text: string): string[] {
-  return text.split(",").map((item) => item.trim()).filter((item) => item !== "");
 }
 
 /** Whether the setting's schema accepts `value`. */

@@ -31,7 +31,8 @@ import {
   unwrap,
   URL_VALUE_REGEXP,
 } from "./schema.ts";
-import { mergeRecord, parseBooleanWord } from "./values.ts";
+import { parseSettingText } from "./text_value.ts";
+import { mergeRecord } from "./values.ts";
 import { isLoopbackAddress } from "../http/ip_address.ts";
 
 /** File names looked for in the working directory, in order. */
@@ -85,8 +86,6 @@ export const SETTINGS_ENV_NAMES: readonly string[] = [
   CONFIG_ENV_NAME,
   ...SETTING_DOCS.flatMap((doc) => doc.env === null ? [] : [doc.env]),
 ];
-
-const INTEGER_REGEXP = /^[+-]?[0-9]+$/;
 
 const WILDCARD_HOSTS: ReadonlySet<string> = new Set(["0.0.0.0", "::", "0:0:0:0:0:0:0:0"]);
 
@@ -248,32 +247,17 @@ function readEnvSettings(env: Readonly<Record<string, string>>, warnings: string
 }
 
 function parseEnvValue(text: string, doc: SettingDoc): unknown {
-  const fail = (): never => {
-    throw new ConfigError(
-      `Invalid environment variable "${doc.env}": ${formatValue(text)} is not ${doc.allowed}`,
-    );
-  };
-  switch (doc.kind) {
-    case "boolean": {
-      const on = parseBooleanWord(text.trim());
-      if (on !== undefined) return on;
-      throw new ConfigError(
-        `Invalid environment variable "${doc.env}": ${
-          formatValue(text)
-        } is not a boolean (true, false, 1, 0, yes or no)`,
-      );
-    }
-    case "number": {
-      const trimmed = text.trim();
-      return INTEGER_REGEXP.test(trimmed) ? Number(trimmed) : fail();
-    }
-    case "list":
-      return text.split(",").map((item) => item.trim()).filter((item) => item !== "");
-    case "enum":
-      return text.trim();
-    default:
-      return text;
-  }
+  // Variables have always forgiven spaces around a number, boolean or choice,
+  // and a leading "+" on a number (the command line refuses both).
+  const trim = doc.kind === "number" || doc.kind === "boolean" || doc.kind === "enum";
+  let scalar = trim ? text.trim() : text;
+  if (doc.kind === "number") scalar = scalar.replace(/^\+(?=[0-9])/, "");
+  const value = parseSettingText(doc, scalar);
+  if (value !== undefined) return value;
+  const allowed = doc.kind === "boolean" ? "a boolean (true, false, 1, 0, yes or no)" : doc.allowed;
+  throw new ConfigError(
+    `Invalid environment variable "${doc.env}": ${formatValue(text)} is not ${allowed}`,
+  );
 }
 
 /** The config file chosen, with its text. */

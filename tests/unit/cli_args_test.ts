@@ -113,6 +113,23 @@ Deno.test("parseCli() rejects bad --port values with one clear line", () => {
   }
 });
 
+Deno.test("parseCli() reads a fractional --rate-limit like the same value in berth.json", () => {
+  // Regression: flags once took digits only, so 0.5 worked in the file and failed here.
+  for (const argv of [["--rate-limit", "0.5"], ["--rate-limit=0.5"]]) {
+    assert.deepEqual(serveValues(argv).settings, { rateLimit: { requestsPerSecond: 0.5 } });
+  }
+  assert.deepEqual(serveValues(["--rate-limit", "20"]).settings, {
+    rateLimit: { requestsPerSecond: 20 },
+  });
+  for (const value of [".5", "0.5x", "1e3", "+0.5", " 0.5", "-0.5", "0x10", ""]) {
+    assert.equal(
+      cliError(["--rate-limit", value]),
+      `Cannot parse "--rate-limit": ${JSON.stringify(value)} is not a number between 0 and 1000000`,
+      JSON.stringify(value),
+    );
+  }
+});
+
 Deno.test("parseCli() names unknown options and suggests close ones", () => {
   const table: [string[], string][] = [
     [["--frobnicate"], 'Unknown option "--frobnicate": run "berth --help" to see the options'],

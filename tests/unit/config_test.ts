@@ -831,6 +831,33 @@ Deno.test("loadSettings() names the variable, the value and what is allowed", as
   }
 });
 
+Deno.test("loadSettings() reads a fractional BERTH_ number like the same value in berth.json", async () => {
+  // Regression: variables once took integers only, so 0.5 worked in the file and failed here.
+  const fromFile = await loadWith({ rateLimit: { requestsPerSecond: 0.5 } });
+  for (const text of ["0.5", " 0.5 ", "+0.5"]) {
+    const loaded = await loadWith(undefined, {
+      env: { BERTH_RATE_LIMIT_REQUESTS_PER_SECOND: text },
+    });
+    assert.equal(loaded.settings.rateLimit.requestsPerSecond, 0.5, JSON.stringify(text));
+    assert.deepEqual(loaded.settings.rateLimit, fromFile.settings.rateLimit);
+  }
+  const table: [Record<string, string>, string][] = [
+    [
+      { BERTH_RATE_LIMIT_REQUESTS_PER_SECOND: ".5" },
+      'Invalid environment variable "BERTH_RATE_LIMIT_REQUESTS_PER_SECOND": ".5" is not a number between 0 and 1000000',
+    ],
+    [
+      { BERTH_RATE_LIMIT_REQUESTS_PER_SECOND: "1e3" },
+      'Invalid environment variable "BERTH_RATE_LIMIT_REQUESTS_PER_SECOND": "1e3" is not a number between 0 and 1000000',
+    ],
+    [
+      { BERTH_PORT: "80.5" },
+      'Invalid environment variable "BERTH_PORT": "80.5" is not an integer between 0 and 65535',
+    ],
+  ];
+  for (const [env, message] of table) assert.equal(await loadError(undefined, { env }), message);
+});
+
 Deno.test("loadSettings() warns about unknown BERTH_ variables and suggests a name", async () => {
   const loaded = await loadWith(undefined, {
     env: { BERTH_PROT: "1", BERTH_ZZZZZZZZ: "1", HOME: "/root", BERTH_CONFIG: "" },
