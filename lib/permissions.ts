@@ -93,7 +93,7 @@ export function describeMissingPermissions(missing: readonly PermissionNeed[]): 
 }
 
 /** True when env access is granted, so `BERTH_*` variables may be read. */
-export async function canReadEnv(): Promise<boolean> {
+async function canReadEnv(): Promise<boolean> {
   return (await Deno.permissions.query({ name: "env" })).state === "granted";
 }
 

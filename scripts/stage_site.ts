@@ -25,11 +25,11 @@ import { compileOwnFiles, listOwnFilePaths, type OwnFiles } from "../lib/config/
 import { BERTH_VERSION } from "../lib/version.ts";
 
 /** Name of the generated entry module inside the staging directory. */
-export const EMBEDDED_ENTRY_NAME = "berth_embedded.ts";
+const EMBEDDED_ENTRY_NAME = "berth_embedded.ts";
 /** Name of the manifest inside the staging directory. */
-export const EMBEDDED_MANIFEST_NAME = "manifest.json";
+const EMBEDDED_MANIFEST_NAME = "manifest.json";
 /** Smallest file worth a precompressed sibling, in bytes. */
-export const PRECOMPRESS_MIN_BYTES = 1024;
+const PRECOMPRESS_MIN_BYTES = 1024;
 /** A sibling is kept only when at most this fraction of the original's size. */
 const PRECOMPRESS_MAX_RATIO = 0.9;
 /** berth's lib/ directory, which the generated entry imports from. */

@@ -26,10 +26,10 @@ const MAX_ARGON2_PARALLELISM = 16;
 const MAX_BCRYPT_COST = 20;
 
 /** `$argon2id$v=19$m=…,t=…,p=…$salt$hash` with unpadded standard base64 (PHC string format). */
-export const ARGON2ID_HASH_REGEXP =
+const ARGON2ID_HASH_REGEXP =
   /^\$argon2id\$v=19\$m=(\d{1,8}),t=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/]{11,88})\$([A-Za-z0-9+/]{22,88})$/;
 /** `$2a$`, `$2b$` or `$2y$`, a two-digit cost, 22 salt and 31 hash characters in bcrypt's base64. */
-export const BCRYPT_HASH_REGEXP = /^\$2[aby]\$(\d\d)\$([./A-Za-z0-9]{22})([./A-Za-z0-9]{31})$/;
+const BCRYPT_HASH_REGEXP = /^\$2[aby]\$(\d\d)\$([./A-Za-z0-9]{22})([./A-Za-z0-9]{31})$/;
 
 /** bcrypt's base64 alphabet (not the standard one). */
 const BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -9,9 +9,9 @@
 import { timingSafeEqual } from "./passwords.ts";
 
 /** Length of one time step in seconds (RFC 6238 §4, the default X). */
-export const TOTP_PERIOD_SECONDS = 30;
+const TOTP_PERIOD_SECONDS = 30;
 /** Digits in a code. */
-export const TOTP_DIGITS = 6;
+const TOTP_DIGITS = 6;
 /** Random bytes in a new secret (160 bits, RFC 4226 §4's recommendation). */
 const SECRET_BYTES = 20;
 /** A base32 secret: upper-case letters A–Z and digits 2–7, optional padding. */

@@ -45,7 +45,7 @@ export type CliCommand =
 export type UserSubcommand = "user" | "hash-password";
 
 /** First arguments that hand the rest of the command line to lib/cli/user.ts. */
-export const USER_SUBCOMMANDS: readonly UserSubcommand[] = ["user", "hash-password"];
+const USER_SUBCOMMANDS: readonly UserSubcommand[] = ["user", "hash-password"];
 
 /** A command-line option, as parsed and as shown in `--help`. */
 export interface CliOption {
@@ -74,7 +74,7 @@ export interface CliOption {
 }
 
 /** Subcommands recognised as the first positional argument. */
-export const SUBCOMMANDS: readonly string[] = ["check", "help"];
+const SUBCOMMANDS: readonly string[] = ["check", "help"];
 
 /** Every option berth accepts, in help order. */
 export const CLI_OPTIONS: readonly CliOption[] = [

@@ -30,7 +30,7 @@ import { renderHelp } from "./help.ts";
 import { writeStderr, writeStdout } from "./output.ts";
 
 /** Users file used when neither `--users` nor the config's `auth.users` names one. */
-export const DEFAULT_USERS_FILE = DEFAULT_USERS_FILE_NAME;
+const DEFAULT_USERS_FILE = DEFAULT_USERS_FILE_NAME;
 /** Issuer shown by authenticator apps for codes added with `--totp`. */
 const TOTP_ISSUER = "berth";
 /** Longest line read from stdin as a password, in bytes. */
@@ -340,7 +340,7 @@ async function readUsersFileOrEmpty(path: string): Promise<UserRecord[]> {
 }
 
 /** Passwords from a piped stdin (first line) or a no-echo terminal prompt. */
-export function createStdinPasswordSource(): PasswordSource {
+function createStdinPasswordSource(): PasswordSource {
   return {
     async read({ confirm }) {
       if (!Deno.stdin.isTerminal()) return checkPassword(await readStdinLine());

@@ -41,7 +41,7 @@ export type ResolvedPath =
   | { kind: "not-found" };
 
 /** The one directory name starting with a dot that is public by default (RFC 8615). */
-export const WELL_KNOWN_SEGMENT = ".well-known";
+const WELL_KNOWN_SEGMENT = ".well-known";
 
 /** A `%` not followed by two hex digits. */
 const INVALID_PERCENT_REGEXP = /%(?![0-9A-Fa-f]{2})/;

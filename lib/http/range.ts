@@ -30,7 +30,7 @@ export interface ParseRangeOptions {
 }
 
 /** Default for {@linkcode ParseRangeOptions.maxRanges}. */
-export const DEFAULT_MAX_RANGES = 16;
+const DEFAULT_MAX_RANGES = 16;
 
 /** One range-spec: `first-last`, `first-`, or `-suffix` (digits only). */
 const RANGE_SPEC_REGEXP = /^(\d*)-(\d*)$/;

@@ -40,7 +40,7 @@ export const LOG_CATEGORY = ["berth"] as const;
 export const ACCESS_LOG_CATEGORY = ["berth", "access"] as const;
 
 /** Picks the concrete format for `auto` by asking whether stdout is a terminal. */
-export function resolveLogFormat(format: LogFormat | "auto"): LogFormat {
+function resolveLogFormat(format: LogFormat | "auto"): LogFormat {
   if (format !== "auto") return format;
   return Deno.stdout.isTerminal() ? "pretty" : "json";
 }

@@ -279,7 +279,7 @@ function denyAccess(
  * SECURITY: without this, a shared cache could hand one user's protected
  * file, or an authorized listing, to the next visitor.
  */
-export function markPrivate(response: Response): Response {
+function markPrivate(response: Response): Response {
   return keepPrivate(response);
 }
 

@@ -29,7 +29,7 @@ export interface InternalEndpointsOptions {
 /** Path of the health endpoint below the prefix. */
 export const HEALTH_PATH = "health";
 /** Path of the metrics endpoint below the prefix. */
-export const METRICS_PATH = "metrics";
+const METRICS_PATH = "metrics";
 
 const HEALTH_BODY = new TextEncoder().encode('{"status":"ok"}\n');
 

@@ -37,7 +37,7 @@ export interface LoginOptions {
 }
 
 /** Largest login or logout body accepted, in bytes. */
-export const MAX_LOGIN_BODY_BYTES = 8 * 1024;
+const MAX_LOGIN_BODY_BYTES = 8 * 1024;
 /** Methods the login path answers. */
 const LOGIN_ALLOW = "GET, HEAD, POST";
 const JSON_TYPE = "application/json";
@@ -267,7 +267,7 @@ export function login(options: LoginOptions): Middleware {
  * `Sec-Fetch-Site` header must say `same-origin` or `none`. Requests with
  * neither (curl, scripts) carry no ambient browser credentials and pass.
  */
-export function checkSameOrigin(request: Request, context: RequestContext): void {
+function checkSameOrigin(request: Request, context: RequestContext): void {
   const origin = request.headers.get(HEADER.ORIGIN);
   const site = request.headers.get("sec-fetch-site");
   if (origin !== null) {

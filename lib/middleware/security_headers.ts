@@ -18,14 +18,14 @@ export interface SecurityHeadersOptions {
 }
 
 /** The headers sent on every response unless a response or `--header` sets its own. */
-export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ["x-content-type-options", "nosniff"],
   ["referrer-policy", "strict-origin-when-cross-origin"],
   ["x-frame-options", "SAMEORIGIN"],
 ];
 
 /** HSTS value used under TLS: two years, subdomains included, no preload opt-in. */
-export const HSTS_VALUE = "max-age=63072000; includeSubDomains";
+const HSTS_VALUE = "max-age=63072000; includeSubDomains";
 
 /** The security headers for a server with or without TLS (HSTS only with it). */
 export function securityHeaderEntries(tls: boolean): readonly (readonly [string, string])[] {

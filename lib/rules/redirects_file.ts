@@ -46,13 +46,13 @@ export interface RedirectRule {
 }
 
 /** Redirect statuses (RFC 9110 §15.4) a rule may use. */
-export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 /** Statuses that serve the target page with that status (not found, gone, legal reasons). */
-export const PAGE_STATUSES: ReadonlySet<number> = new Set([404, 410, 451]);
+const PAGE_STATUSES: ReadonlySet<number> = new Set([404, 410, 451]);
 /** The rewrite status. */
-export const REWRITE_STATUS = 200;
+const REWRITE_STATUS = 200;
 /** Status of a rule that gives none, as on Netlify and Cloudflare. */
-export const DEFAULT_REDIRECT_STATUS = 301;
+const DEFAULT_REDIRECT_STATUS = 301;
 
 /** `301`, `200!`, `404`: a status with an optional force mark. */
 const STATUS_TOKEN_REGEXP = /^([0-9]{3})(!?)$/;

@@ -57,7 +57,7 @@ export type LoadSiteRulesResult =
   | { ok: false; problems: RuleProblem[] };
 
 /** The empty rule set. */
-export const NO_SITE_RULES: SiteRules = Object.freeze({ headers: [], redirects: [] });
+const NO_SITE_RULES: SiteRules = Object.freeze({ headers: [], redirects: [] });
 
 /** Holds the current rules; {@linkcode SiteRulesHolder.set} replaces them atomically. */
 export interface SiteRulesHolder {

@@ -37,7 +37,7 @@ export interface RulesWatcher {
 }
 
 /** Default debounce delay. */
-export const RELOAD_DEBOUNCE_MS = 100;
+const RELOAD_DEBOUNCE_MS = 100;
 
 /** Starts watching; never throws (a watch that cannot start is logged and skipped). */
 export function watchSiteRules(options: WatchSiteRulesOptions): RulesWatcher {

@@ -62,7 +62,7 @@ function compareEntries(a: ListingEntry, b: ListingEntry): number {
 }
 
 /** URL path of the listed directory, built from decoded segments, ending in `/`. */
-export function listingPath(segments: readonly string[]): string {
+function listingPath(segments: readonly string[]): string {
   return segments.length === 0 ? "/" : `/${segments.join("/")}/`;
 }
 
@@ -118,7 +118,7 @@ export function renderListingJson(
 const SIZE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 
 /** Human-readable size with binary units, e.g. `1.5 KiB`. */
-export function formatSize(bytes: number): string {
+function formatSize(bytes: number): string {
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
