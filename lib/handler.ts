@@ -17,15 +17,9 @@
 import * as v from "valibot";
 import { createApp } from "./app.ts";
 import { loadAuth } from "./auth/load_auth.ts";
-import { ConfigError, findClosestName, formatValue } from "./config/errors.ts";
-import {
-  describeAllowed,
-  describeSettings,
-  findSettingSchema,
-  type Settings,
-  SETTINGS_SCHEMA,
-  type SettingsInput,
-} from "./config/schema.ts";
+import { ConfigError, formatValue } from "./config/errors.ts";
+import { describeIssue } from "./config/messages.ts";
+import { type Settings, SETTINGS_SCHEMA, type SettingsInput } from "./config/schema.ts";
 import { denoFileSystem } from "./fs/deno_fs.ts";
 import { realRoot } from "./fs/resolve_path.ts";
 import type { FileSystem } from "./fs/types.ts";
@@ -90,20 +84,5 @@ export async function createHandler(options: CreateHandlerOptions = {}): Promise
 function validateSettings(input: SettingsInput): Settings {
   const result = v.safeParse(SETTINGS_SCHEMA, input);
   if (result.success) return result.output;
-  throw new ConfigError(describeIssue(result.issues[0]));
-}
-
-/** One sentence per problem, in the loader's style: the field, the value, what is allowed. */
-function describeIssue(issue: v.BaseIssue<unknown>): string {
-  const name = v.getDotPath(issue);
-  const last = issue.path?.at(-1);
-  if (issue.type === "strict_object" && last?.origin === "key" && name !== null) {
-    const known = describeSettings().map((doc) => doc.name);
-    const guess = findClosestName(String(last.key), known);
-    return `Unknown setting "${name}"${guess === undefined ? "" : `: did you mean "${guess}"?`}`;
-  }
-  if (name === null || issue.type === "raw_check") return `Invalid settings: ${issue.message}`;
-  const schema = findSettingSchema(name);
-  const allowed = schema === undefined ? issue.expected ?? "valid" : describeAllowed(schema);
-  return `Invalid setting "${name}": ${formatValue(issue.input)} is not ${allowed}`;
+  throw new ConfigError(describeIssue(result.issues[0], { source: "library" }));
 }

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import * as v from "valibot";
 import { ConfigError, formatValue } from "../config/errors.ts";
+import { describeIssue } from "../config/messages.ts";
 import { writeFileAtomic } from "../fs/write_file_atomic.ts";
 import {
   describeHashCost,
@@ -180,18 +181,7 @@ export function parseUsersFile(text: string, path: string): UserRecord[] {
   }
   const result = v.safeParse(USERS_FILE_SCHEMA, json);
   if (!result.success) {
-    const issue = result.issues[0];
-    const where = issue.path?.map((item) => item.key).reduce<string>(
-      (text, key) =>
-        typeof key === "number"
-          ? `${text}[${key}]`
-          : text === ""
-          ? String(key)
-          : `${text}.${String(key)}`,
-      "",
-    );
-    const subject = where ? `"${where}"` : "the top level";
-    throw new ConfigError(`Invalid users file "${path}": ${subject} ${issue.message}`);
+    throw new ConfigError(describeIssue(result.issues[0], { source: "users-file", path }));
   }
   const users = result.output.users;
   const seen = new Set<string>();

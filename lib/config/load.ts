@@ -17,8 +17,6 @@ import { ConfigError, findClosestName, formatValue } from "./errors.ts";
 import { parseJsonc } from "./jsonc.ts";
 import { formatPath, getPath, RESERVED_KEYS, setPath } from "./paths.ts";
 import {
-  type AnySchema,
-  childSchema,
   describeAllowed,
   describeSettings,
   ENV_PREFIX,
@@ -28,9 +26,9 @@ import {
   SETTINGS_OBJECT_SCHEMA,
   SETTINGS_SCHEMA,
   type SettingsInput,
-  unwrap,
   URL_VALUE_REGEXP,
 } from "./schema.ts";
+import { describeField, describeIssue, type IssueOrigin, type SettingSource } from "./messages.ts";
 import { parseSettingText } from "./text_value.ts";
 import { mergeRecord } from "./values.ts";
 import { isLoopbackAddress } from "../http/ip_address.ts";
@@ -42,7 +40,7 @@ export const CONFIG_FILE_NAMES: readonly string[] = ["berth.json", "berth.jsonc"
 export const CONFIG_ENV_NAME = `${ENV_PREFIX}CONFIG`;
 
 /** Where an effective setting came from. */
-export type SettingSource = "cli" | "env" | "file" | "default";
+export type { SettingSource } from "./messages.ts";
 
 /** Options for {@linkcode loadSettings}. */
 export interface LoadSettingsOptions {
@@ -73,10 +71,7 @@ export interface LoadedSettings {
 }
 
 /** Where a layer of values came from, for error messages. */
-type Origin =
-  | { source: "file"; display: string }
-  | { source: "env"; raw: ReadonlyMap<string, string> }
-  | { source: "cli" };
+type Origin = Extract<IssueOrigin, { source: "file" | "env" | "cli" }>;
 
 /** Every setting, computed once: the schema does not change at runtime. */
 const SETTING_DOCS: readonly SettingDoc[] = describeSettings();
@@ -131,7 +126,9 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Loaded
   const { merged, sources } = mergeLayers(layers);
   const result = v.safeParse(SETTINGS_SCHEMA, merged);
   if (!result.success) {
-    throw new ConfigError(formatRuleIssue(result.issues[0], { sources, file }));
+    throw new ConfigError(
+      describeIssue(result.issues[0], { source: "merged", sources, fileDisplay: file?.display }),
+    );
   }
   const settings = result.output;
   // Defaults such as root "." are relative to the working directory.
@@ -380,7 +377,7 @@ function validateLayer(values: Record<string, unknown>, origin: Origin): Record<
     // One bad value can fail several checks (Infinity: integer and maximum).
     const more = new Set(result.issues.map((issue) => v.getDotPath(issue))).size - 1;
     const suffix = more > 0 ? ` (and ${more} more problem${more === 1 ? "" : "s"})` : "";
-    throw new ConfigError(formatFieldIssue(result.issues[0], origin) + suffix);
+    throw new ConfigError(describeIssue(result.issues[0], origin) + suffix);
   }
   return stripUndefined(values);
 }
@@ -405,99 +402,6 @@ function stripUndefined(values: Record<string, unknown>): Record<string, unknown
       : value;
   }
   return copy;
-}
-
-/** Turns the first per-field valibot issue into the one-line message. */
-function formatFieldIssue(issue: v.BaseIssue<unknown>, origin: Origin): string {
-  const items = issue.path ?? [];
-  const keys = items.map((item) => item.key as string | number);
-  const last = items.at(-1);
-
-  if (issue.type === "strict_object" && last?.origin === "key") {
-    const parentKeys = keys.slice(0, -1);
-    let parent: AnySchema | undefined = SETTINGS_OBJECT_SCHEMA as AnySchema;
-    for (const key of parentKeys) parent = parent && childSchema(parent, key);
-    const allowedKeys = Object.keys((parent && unwrap(parent).entries) ?? {});
-    const name = formatPath(keys);
-    const guess = findClosestName(String(last.key), allowedKeys);
-    const hint = guess !== undefined
-      ? `did you mean "${formatPath([...parentKeys, guess])}"?`
-      : parentKeys.length === 0
-      ? `allowed keys are ${allowedKeys.join(", ")}`
-      : `allowed keys in "${formatPath(parentKeys)}" are ${allowedKeys.join(", ")}`;
-    const where = origin.source === "file" ? ` in ${origin.display}` : "";
-    const what = origin.source === "file" ? "config key" : "setting";
-    return `Unknown ${what} "${name}"${where}: ${hint}`;
-  }
-
-  // Walk the schema along the issue path to learn what the failing part allows.
-  let schema: AnySchema | undefined = SETTINGS_OBJECT_SCHEMA as AnySchema;
-  for (const item of items) {
-    schema = schema && childSchema(schema, item.key as string | number, {
-      recordKey: item.origin === "key",
-    });
-  }
-  const allowed = schema === undefined ? "valid here" : describeAllowed(schema);
-  // A bad record key is reported against the record, with the key as the value.
-  const fieldKeys = last?.origin === "key" ? keys.slice(0, -1) : keys;
-  const fieldName = formatPath(fieldKeys);
-  if (origin.source === "env") {
-    const settingName = findSettingName(fieldKeys, origin.raw);
-    const text = settingName === undefined ? undefined : origin.raw.get(settingName);
-    // A bad item of a list variable: quote the item and the whole value.
-    const value = text === undefined
-      ? formatValue(issue.input)
-      : settingName === formatPath(fieldKeys)
-      ? formatValue(text)
-      : `${formatValue(issue.input)} (in ${formatValue(text)})`;
-    return `${describeField(settingName ?? fieldName, origin)}: ${value} is not ${allowed}`;
-  }
-  return `${describeField(fieldName, origin)}: ${formatValue(issue.input)} is not ${allowed}`;
-}
-
-/** Formats a cross-field rule failure with where the blamed field was set. */
-function formatRuleIssue(
-  issue: v.BaseIssue<unknown>,
-  context: { sources: Record<string, SettingSource>; file: ConfigFile | null },
-): string {
-  const field = issue.path?.[0]?.key;
-  if (typeof field !== "string") return `Invalid settings: ${issue.message}`;
-  const source = context.sources[field];
-  const where = source === "file"
-    ? `"${field}" is set in ${context.file?.display}`
-    : source === "env"
-    ? `"${field}" is set by "${toEnvNameOfSetting(field)}"`
-    : source === "cli"
-    ? `"${field}" is set on the command line`
-    : `"${field}" is a default`;
-  return `Invalid settings: ${issue.message} (${where})`;
-}
-
-function describeField(name: string, origin: Origin): string {
-  switch (origin.source) {
-    case "file":
-      return `Invalid config "${name}" in ${origin.display}`;
-    case "env":
-      return `Invalid environment variable "${toEnvNameOfSetting(name)}"`;
-    case "cli":
-      return `Invalid command-line value for "${name}"`;
-  }
-}
-
-function toEnvNameOfSetting(name: string): string {
-  return SETTING_DOCS.find((doc) => doc.name === name)?.env ?? name;
-}
-
-/** The longest prefix of `keys` that names a setting read from the environment. */
-function findSettingName(
-  keys: readonly (string | number)[],
-  raw: ReadonlyMap<string, string>,
-): string | undefined {
-  for (let end = keys.length; end > 0; end--) {
-    const name = keys.slice(0, end).join(".");
-    if (raw.has(name)) return name;
-  }
-  return undefined;
 }
 
 /** Makes the path settings of one layer absolute, relative to `baseDir`. */
