@@ -77,6 +77,14 @@ export function watchUsersFile(options: WatchUsersFileOptions): UsersWatch {
     if (usersSignature === null) {
       usersSignature = signature;
     } else if (signature !== usersSignature) {
+      // A file written in place (an editor, not berth's rename) can be caught
+      // half-written: read it only once its signature holds still.
+      await new Promise((settle) => setTimeout(settle, EVENT_SETTLE_MS));
+      if (closed) return;
+      if (await fileSignature(path) !== signature) {
+        again = true;
+        return;
+      }
       usersSignature = signature;
       try {
         const users = await readUsersFile(path);
