@@ -1,0 +1,205 @@
+/**
+ * The bounded map: size bound, least recently used order, time limits on an
+ * injected clock, and which drops reach `onEvict`.
+ */
+import assert from "node:assert/strict";
+import { type BoundedMapOptions, createBoundedMap } from "../../lib/util/bounded_map.ts";
+
+type Step =
+  | { op: "set"; key: string; value?: number; ttlMs?: number }
+  | { op: "get"; key: string; want: number | undefined }
+  | { op: "has"; key: string; want: boolean }
+  | { op: "delete"; key: string; want: boolean }
+  | { op: "clear" }
+  | { op: "tick"; ms: number };
+
+interface Case {
+  name: string;
+  options: Omit<BoundedMapOptions<string, number>, "now" | "onEvict">;
+  steps: Step[];
+  /** Keys left after the steps, each probed with has(). */
+  left: string[];
+  evicted: string[];
+}
+
+const CASES: Case[] = [
+  {
+    name: "`createBoundedMap()` drops the oldest entry when one more is set past maxEntries",
+    options: { maxEntries: 2 },
+    steps: [{ op: "set", key: "a" }, { op: "set", key: "b" }, { op: "set", key: "c" }],
+    left: ["b", "c"],
+    evicted: ["a:evicted"],
+  },
+  {
+    name: "`createBoundedMap()` keeps a read entry when touchOnGet is the default",
+    options: { maxEntries: 2 },
+    steps: [
+      { op: "set", key: "a", value: 1 },
+      { op: "set", key: "b" },
+      { op: "get", key: "a", want: 1 },
+      { op: "set", key: "c" },
+    ],
+    left: ["a", "c"],
+    evicted: ["b:evicted"],
+  },
+  {
+    name: "`createBoundedMap()` evicts the oldest set entry when touchOnGet is false",
+    options: { maxEntries: 2, touchOnGet: false },
+    steps: [
+      { op: "set", key: "a", value: 1 },
+      { op: "set", key: "b" },
+      { op: "get", key: "a", want: 1 },
+      { op: "set", key: "c" },
+    ],
+    left: ["b", "c"],
+    evicted: ["a:evicted"],
+  },
+  {
+    name: "`createBoundedMap()` moves a re-set key to the new end without evicting",
+    options: { maxEntries: 2 },
+    steps: [
+      { op: "set", key: "a", value: 1 },
+      { op: "set", key: "b" },
+      { op: "set", key: "a", value: 2 },
+      { op: "get", key: "a", want: 2 },
+      { op: "set", key: "c" },
+    ],
+    left: ["a", "c"],
+    evicted: ["b:evicted"],
+  },
+  {
+    name: "`createBoundedMap()` returns undefined and reports expiry when ttlMs has passed",
+    options: { maxEntries: 10, ttlMs: 100 },
+    steps: [
+      { op: "set", key: "a", value: 1 },
+      { op: "tick", ms: 99 },
+      { op: "get", key: "a", want: 1 },
+      { op: "tick", ms: 1 },
+      { op: "get", key: "a", want: undefined },
+    ],
+    left: [],
+    evicted: ["a:expired"],
+  },
+  {
+    name: "`createBoundedMap()` does not extend the time limit when an entry is read",
+    options: { maxEntries: 10, ttlMs: 100 },
+    steps: [
+      { op: "set", key: "a", value: 1 },
+      { op: "tick", ms: 60 },
+      { op: "get", key: "a", want: 1 },
+      { op: "tick", ms: 60 },
+      { op: "has", key: "a", want: false },
+    ],
+    left: [],
+    evicted: ["a:expired"],
+  },
+  {
+    name: "`createBoundedMap()` restarts the time limit when an entry is set again",
+    options: { maxEntries: 10, ttlMs: 100 },
+    steps: [
+      { op: "set", key: "a", value: 1 },
+      { op: "tick", ms: 60 },
+      { op: "set", key: "a", value: 2 },
+      { op: "tick", ms: 60 },
+      { op: "get", key: "a", want: 2 },
+    ],
+    left: ["a"],
+    evicted: [],
+  },
+  {
+    name: "`createBoundedMap()` honours a per-entry ttlMs given to set()",
+    options: { maxEntries: 10 },
+    steps: [
+      { op: "set", key: "short", value: 1, ttlMs: 10 },
+      { op: "set", key: "forever", value: 2 },
+      { op: "tick", ms: 10 },
+      { op: "get", key: "short", want: undefined },
+      { op: "get", key: "forever", want: 2 },
+    ],
+    left: ["forever"],
+    evicted: ["short:expired"],
+  },
+  {
+    name: "`createBoundedMap()` prunes expired entries at the old end when a new one is set",
+    options: { maxEntries: 10, ttlMs: 100 },
+    steps: [
+      { op: "set", key: "a" },
+      { op: "set", key: "b" },
+      { op: "tick", ms: 50 },
+      { op: "set", key: "c" },
+      { op: "tick", ms: 50 },
+      { op: "set", key: "d" },
+    ],
+    left: ["c", "d"],
+    evicted: ["a:expired", "b:expired"],
+  },
+  {
+    name: "`createBoundedMap()` does not call onEvict when an entry is deleted or cleared",
+    options: { maxEntries: 10 },
+    steps: [
+      { op: "set", key: "a" },
+      { op: "set", key: "b" },
+      { op: "set", key: "c" },
+      { op: "delete", key: "a", want: true },
+      { op: "delete", key: "a", want: false },
+      { op: "clear" },
+      { op: "set", key: "d" },
+    ],
+    left: ["d"],
+    evicted: [],
+  },
+];
+
+for (const testCase of CASES) {
+  Deno.test(testCase.name, () => {
+    let clock = 1_000;
+    const evicted: string[] = [];
+    const map = createBoundedMap<string, number>({
+      ...testCase.options,
+      now: () => clock,
+      onEvict: (key, _value, reason) => evicted.push(`${key}:${reason}`),
+    });
+    for (const [index, step] of testCase.steps.entries()) {
+      const at = `step ${index} (${step.op})`;
+      switch (step.op) {
+        case "set":
+          map.set(step.key, step.value ?? 0, step.ttlMs);
+          break;
+        case "get":
+          assert.equal(map.get(step.key), step.want, at);
+          break;
+        case "has":
+          assert.equal(map.has(step.key), step.want, at);
+          break;
+        case "delete":
+          assert.equal(map.delete(step.key), step.want, at);
+          break;
+        case "clear":
+          map.clear();
+          break;
+        case "tick":
+          clock += step.ms;
+          break;
+      }
+    }
+    assert.deepEqual(evicted, testCase.evicted);
+    assert.equal(map.size, testCase.left.length);
+    for (const key of testCase.left) assert.ok(map.has(key), `${key} is kept`);
+  });
+}
+
+Deno.test("`createBoundedMap()` never reads the clock when no entry has a time limit", () => {
+  let reads = 0;
+  const map = createBoundedMap<string, number>({
+    maxEntries: 2,
+    now: () => {
+      reads++;
+      return 0;
+    },
+  });
+  for (let i = 0; i < 5; i++) map.set(`k${i}`, i);
+  assert.equal(map.get("k4"), 4);
+  assert.equal(map.has("k3"), true);
+  assert.equal(map.size, 2);
+  assert.equal(reads, 0);
+});
