@@ -7,6 +7,7 @@
  */
 
 import { timingSafeEqual } from "./passwords.ts";
+import { createBoundedMap } from "../util/bounded_map.ts";
 
 /** Length of one time step in seconds (RFC 6238 §4, the default X). */
 const TOTP_PERIOD_SECONDS = 30;
@@ -105,17 +106,17 @@ export async function generateTotp(
 export function createTotpReplayGuard(
   options: { maxUsers?: number } = {},
 ): { claim(user: string, step: number): boolean } {
-  const maxUsers = options.maxUsers ?? REPLAY_GUARD_MAX_USERS;
-  const lastSteps = new Map<string, number>();
+  // Policy: at most 10,000 users (maxUsers), no time limit, least recently claimed evicted
+  // (a refused replay does not count as a claim).
+  const lastSteps = createBoundedMap<string, number>({
+    maxEntries: options.maxUsers ?? REPLAY_GUARD_MAX_USERS,
+    touchOnGet: false,
+  });
   return {
     claim(user: string, step: number): boolean {
       const last = lastSteps.get(user);
       if (last !== undefined && step <= last) return false;
-      lastSteps.delete(user);
       lastSteps.set(user, step);
-      while (lastSteps.size > maxUsers) {
-        lastSteps.delete(lastSteps.keys().next().value as string);
-      }
       return true;
     },
   };

@@ -28,6 +28,7 @@ import { readCookie, serializeSessionCookie } from "../auth/session_cookie.ts";
 import { writeAuditEvent } from "../log/audit.ts";
 import { createErrorResponse } from "../serve/error_response.ts";
 import { tooManyRequests } from "./rate_limit.ts";
+import { createBoundedMap } from "../util/bounded_map.ts";
 
 /** Options for {@linkcode authenticate} and {@linkcode accessGuard}. */
 export interface AuthOptions {
@@ -369,10 +370,11 @@ function parseBasic(authorization: string): Credentials | null {
 function createCallerResolver(
   runtime: AuthRuntime,
 ): (request: Request, context: RequestContext) => Promise<ResolvedCaller> {
-  const basicCache = new Map<
-    string,
-    { user: AuthenticatedUser; expiresMs: number; generation: number }
-  >();
+  // Policy: at most 1000 Basic successes, 5 min each, oldest first evicted (a hit does not renew).
+  const basicCache = createBoundedMap<string, { user: AuthenticatedUser; generation: number }>({
+    maxEntries: BASIC_CACHE_MAX,
+    touchOnGet: false,
+  });
   // SECURITY: cache keys are HMACs under a key that lives only in memory, so
   // the cache holds nothing a password could be guessed back from offline.
   const cacheKey = crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, [
@@ -388,13 +390,11 @@ function createCallerResolver(
     // A reloaded users file voids every remembered success (removed users, new passwords).
     const generation = users.generation;
     const key = await digest(await cacheKey, `${name}\u0000${password}`);
+    // The 5 minutes count from the request, not from the end of the hash.
+    const expiresAtMs = Date.now() + BASIC_CACHE_TTL_MS;
     const cached = basicCache.get(key);
-    const now = Date.now();
     if (cached !== undefined && cached.generation !== generation) basicCache.clear();
-    else if (cached !== undefined && cached.expiresMs > now) {
-      return { user: cached.user, rejection: null, source: "basic" };
-    }
-    basicCache.delete(key);
+    else if (cached !== undefined) return { user: cached.user, rejection: null, source: "basic" };
     const admitted = runtime.throttle.admit(context.clientAddress, name);
     if (!admitted.ok) {
       writeAuditEvent({
@@ -430,15 +430,16 @@ function createCallerResolver(
       address: context.clientAddress,
       method: "basic",
     });
-    for (const [old, entry] of basicCache) {
-      if (basicCache.size < BASIC_CACHE_MAX && entry.expiresMs > now) break;
-      basicCache.delete(old);
-    }
-    basicCache.set(key, { user, expiresMs: now + BASIC_CACHE_TTL_MS, generation });
+    basicCache.set(key, { user, generation }, expiresAtMs);
     return { user, rejection: null, source: "basic" };
   }
 
-  const verified = new Map<string, { result: TokenVerification; untilMs: number }>();
+  // Policy: at most 1000 verified tokens, 30 s each and never past the token's expiry, oldest
+  // first evicted (a hit does not renew).
+  const verified = createBoundedMap<string, TokenVerification>({
+    maxEntries: TOKEN_CACHE_MAX,
+    touchOnGet: false,
+  });
 
   /**
    * Verifies a token, reusing a recent success for the same token string.
@@ -450,16 +451,12 @@ function createCallerResolver(
   async function verifyCached(verifier: TokenVerifier, token: string): Promise<TokenVerification> {
     const now = Date.now();
     const hit = verified.get(token);
-    if (hit !== undefined && hit.untilMs > now) return hit.result;
-    if (hit !== undefined) verified.delete(token);
+    if (hit !== undefined) return hit;
     const result = await verifier.verify(token);
     if (result.ok) {
       const expiresMs = result.expiresAt === null ? now : result.expiresAt * 1000;
       const untilMs = Math.min(expiresMs, now + TOKEN_CACHE_TTL_MS);
-      if (untilMs > now) {
-        if (verified.size >= TOKEN_CACHE_MAX) verified.delete(verified.keys().next().value!);
-        verified.set(token, { result, untilMs });
-      }
+      if (untilMs > now) verified.set(token, result, untilMs);
     }
     return result;
   }

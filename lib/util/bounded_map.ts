@@ -36,11 +36,12 @@ export interface BoundedMap<K, V> {
   /** Whether `key` has a live value; does not change the order. */
   has(key: K): boolean;
   /**
-   * Stores `value` as the most recent entry, living `ttlMs` (default: the
-   * table's) from now; drops expired entries at the old end, then the oldest
-   * entries past `maxEntries`.
+   * Stores `value` as the most recent entry, live until `expiresAtMs` on the
+   * table's clock (default: now + `ttlMs`); drops expired entries at the old
+   * end, then the oldest entries past `maxEntries`. An absolute time lets a
+   * caller bound an entry by something it computed earlier (a token's expiry).
    */
-  set(key: K, value: V, ttlMs?: number): void;
+  set(key: K, value: V, expiresAtMs?: number): void;
   /** Removes `key`; true when it was there. */
   delete(key: K): boolean;
   /** Removes everything, without calling `onEvict`. */
@@ -89,15 +90,15 @@ export function createBoundedMap<K, V>(options: BoundedMapOptions<K, V>): Bounde
       const slot = slots.get(key);
       return slot !== undefined && live(key, slot);
     },
-    set(key, value, ttlMs = defaultTtlMs) {
-      if (ttlMs !== Infinity) timed = true;
+    set(key, value, expiresAtMs) {
+      if (expiresAtMs !== undefined) timed = true;
       const time = timed ? now() : 0;
       slots.delete(key);
       for (const [old, slot] of slots) {
         if (slot.expiresMs > time && slots.size < maxEntries) break;
         drop(old, slot, slot.expiresMs > time ? "evicted" : "expired");
       }
-      slots.set(key, { value, expiresMs: time + ttlMs });
+      slots.set(key, { value, expiresMs: expiresAtMs ?? time + defaultTtlMs });
     },
     delete(key) {
       return slots.delete(key);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { type BoundedMapOptions, createBoundedMap } from "../../lib/util/bounded_map.ts";
 
 type Step =
-  | { op: "set"; key: string; value?: number; ttlMs?: number }
+  | { op: "set"; key: string; value?: number; expiresInMs?: number }
   | { op: "get"; key: string; want: number | undefined }
   | { op: "has"; key: string; want: boolean }
   | { op: "delete"; key: string; want: boolean }
@@ -107,10 +107,10 @@ const CASES: Case[] = [
     evicted: [],
   },
   {
-    name: "`createBoundedMap()` honours a per-entry ttlMs given to set()",
+    name: "`createBoundedMap()` honours an expiry time given to set()",
     options: { maxEntries: 10 },
     steps: [
-      { op: "set", key: "short", value: 1, ttlMs: 10 },
+      { op: "set", key: "short", value: 1, expiresInMs: 10 },
       { op: "set", key: "forever", value: 2 },
       { op: "tick", ms: 10 },
       { op: "get", key: "short", want: undefined },
@@ -163,7 +163,11 @@ for (const testCase of CASES) {
       const at = `step ${index} (${step.op})`;
       switch (step.op) {
         case "set":
-          map.set(step.key, step.value ?? 0, step.ttlMs);
+          map.set(
+            step.key,
+            step.value ?? 0,
+            step.expiresInMs === undefined ? undefined : clock + step.expiresInMs,
+          );
           break;
         case "get":
           assert.equal(map.get(step.key), step.want, at);
