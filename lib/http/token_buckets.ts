@@ -7,6 +7,7 @@
  */
 
 import { formatIpAddress, parseIpAddress } from "./ip_address.ts";
+import { createBoundedMap } from "../util/bounded_map.ts";
 
 /** Options for {@linkcode createTokenBuckets}. */
 export interface TokenBucketOptions {
@@ -45,35 +46,30 @@ export function createTokenBuckets(options: TokenBucketOptions): TokenBuckets {
   const now = options.now ?? Date.now;
   const perMs = options.ratePerSecond / 1000;
   const refillMs = options.burst / perMs;
-  const buckets = new Map<string, Bucket>();
-
-  function sweep(time: number): void {
-    // Map order is least recently used first: stop at the first live bucket.
-    for (const [key, bucket] of buckets) {
-      if (time - bucket.updatedMs < refillMs && buckets.size <= options.maxEntries) break;
-      buckets.delete(key);
-    }
-  }
+  // Policy: at most maxEntries buckets, each until idle long enough to be full again, least
+  // recently used evicted (every take() sets its bucket again).
+  const buckets = createBoundedMap<string, Bucket>({
+    maxEntries: options.maxEntries,
+    touchOnGet: false,
+    now,
+  });
 
   return {
     take(key) {
       const time = now();
-      sweep(time);
       const bucket = buckets.get(key);
       let tokens = options.burst;
       if (bucket !== undefined) {
         tokens = Math.min(options.burst, bucket.tokens + (time - bucket.updatedMs) * perMs);
-        buckets.delete(key);
       }
       if (tokens < 1) {
-        buckets.set(key, { tokens, updatedMs: time });
+        buckets.set(key, { tokens, updatedMs: time }, time + refillMs);
         return {
           ok: false,
           retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)),
         };
       }
-      buckets.set(key, { tokens: tokens - 1, updatedMs: time });
-      if (buckets.size > options.maxEntries) sweep(time);
+      buckets.set(key, { tokens: tokens - 1, updatedMs: time }, time + refillMs);
       return { ok: true };
     },
     get size() {
