@@ -13,6 +13,8 @@
  * `maxFiles` are kept, and `close()` releases them all at shutdown.
  */
 
+import { createBoundedMap } from "../util/bounded_map.ts";
+
 /** Options for {@linkcode createOpenFilePool}. */
 export interface OpenFilePoolOptions {
   /** Most files kept open; the least recently used one is closed beyond it. */
@@ -52,8 +54,12 @@ interface KeptFile {
 
 /** Builds an empty pool; its idle sweep runs only while files are kept and never holds the process open. */
 export function createOpenFilePool(options: OpenFilePoolOptions): OpenFilePool {
-  // Insertion order is use order: a used entry is moved to the end.
-  const kept = new Map<string, KeptFile>();
+  // Policy: at most maxFiles open files, least recently used closed; one unused for a whole
+  // sweep round (idleMs to 2 × idleMs) is closed by the sweep.
+  const kept = createBoundedMap<string, KeptFile>({
+    maxEntries: options.maxFiles,
+    onEvict: (_path, entry) => entry.file.close(),
+  });
   let round = 0;
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -64,7 +70,7 @@ export function createOpenFilePool(options: OpenFilePoolOptions): OpenFilePool {
 
   function sweep(): void {
     round++;
-    for (const [path, entry] of kept) {
+    for (const [path, entry] of kept.entries()) {
       if (entry.round < round - 1) release(path, entry);
     }
     if (kept.size === 0) stopSweeping();
@@ -78,10 +84,6 @@ export function createOpenFilePool(options: OpenFilePoolOptions): OpenFilePool {
 
   function keep(path: string, file: Deno.FsFile, ino: number): void {
     kept.set(path, { file, ino, round });
-    for (const [oldPath, oldEntry] of kept) {
-      if (kept.size <= options.maxFiles) break;
-      release(oldPath, oldEntry);
-    }
     if (sweepTimer === undefined) {
       const timer = setInterval(sweep, options.idleMs);
       Deno.unrefTimer(timer);
@@ -94,8 +96,6 @@ export function createOpenFilePool(options: OpenFilePoolOptions): OpenFilePool {
       const entry = kept.get(path);
       if (entry !== undefined) {
         if (entry.ino === ino) {
-          kept.delete(path);
-          kept.set(path, entry);
           entry.round = round;
           return readAt(entry.file, start, length);
         }
@@ -118,7 +118,7 @@ export function createOpenFilePool(options: OpenFilePoolOptions): OpenFilePool {
       return kept.size;
     },
     close() {
-      for (const [path, entry] of kept) release(path, entry);
+      for (const [path, entry] of kept.entries()) release(path, entry);
       stopSweeping();
     },
   };

@@ -46,6 +46,11 @@ export interface BoundedMap<K, V> {
   delete(key: K): boolean;
   /** Removes everything, without calling `onEvict`. */
   clear(): void;
+  /**
+   * Every entry, oldest first, including expired ones not yet dropped; for
+   * owners that sweep or release everything. Deleting while iterating is safe.
+   */
+  entries(): IterableIterator<[K, V]>;
   /** Entries held, including expired ones not yet dropped. */
   readonly size: number;
 }
@@ -105,6 +110,9 @@ export function createBoundedMap<K, V>(options: BoundedMapOptions<K, V>): Bounde
     },
     clear() {
       slots.clear();
+    },
+    *entries() {
+      for (const [key, slot] of slots) yield [key, slot.value];
     },
     get size() {
       return slots.size;

@@ -207,3 +207,16 @@ Deno.test("`createBoundedMap()` never reads the clock when no entry has a time l
   assert.equal(map.size, 2);
   assert.equal(reads, 0);
 });
+
+Deno.test("`createBoundedMap()` entries() lists oldest first and allows deleting while iterating", () => {
+  const map = createBoundedMap<string, number>({ maxEntries: 3 });
+  for (const key of ["a", "b", "c"]) map.set(key, key.charCodeAt(0));
+  map.get("a");
+  const seen: [string, number][] = [];
+  for (const [key, value] of map.entries()) {
+    seen.push([key, value]);
+    map.delete(key);
+  }
+  assert.deepEqual(seen, [["b", 98], ["c", 99], ["a", 97]]);
+  assert.equal(map.size, 0);
+});
