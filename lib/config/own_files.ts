@@ -9,7 +9,7 @@
 
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { type Settings, URL_VALUE_REGEXP } from "./schema.ts";
-import { ENCODING_SUFFIX_REGEXP } from "../http/encoded_sibling.ts";
+import { ENCODED_SIBLING_SUFFIXES, ENCODING_SUFFIX_REGEXP } from "../http/encoded_sibling.ts";
 import { SITE_RULE_FILES } from "../rules/site_rules.ts";
 
 /** Options for {@linkcode listOwnFilePaths}. */
@@ -38,9 +38,6 @@ export interface OwnFiles {
    */
   isSameFile(info: { dev?: number | null; ino: number | null }): Promise<boolean>;
 }
-
-/** Encoded siblings an own file may have. */
-const SIBLING_SUFFIXES = [".gz", ".br", ".zst"];
 
 /** How long the own files' device and inode numbers are trusted before they are stated again. */
 const INODE_REFRESH_MS = 1000;
@@ -176,7 +173,7 @@ export async function compileOwnFiles(paths: readonly string[]): Promise<OwnFile
     folded.add(fold(await realPathOrPlanned(path)));
     if (await canRead(path)) {
       // Its encoded siblings are the same bytes, so hard links to them count too.
-      readable.push(path, ...SIBLING_SUFFIXES.map((suffix) => path + suffix));
+      readable.push(path, ...ENCODED_SIBLING_SUFFIXES.map((suffix) => path + suffix));
     }
   }
   // The own files' inodes, stated at most once a second: a listing of many

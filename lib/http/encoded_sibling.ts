@@ -6,8 +6,14 @@
  * listings and berth's own-files set.
  */
 
+/** Suffixes of the precompressed siblings berth knows. */
+export const ENCODED_SIBLING_SUFFIXES: readonly string[] = [".gz", ".br", ".zst"];
+
 /** A trailing `.gz`, `.br` or `.zst` (any case: some disks ignore it). */
-export const ENCODING_SUFFIX_REGEXP = /\.(?:gz|br|zst)$/i;
+export const ENCODING_SUFFIX_REGEXP = new RegExp(
+  `(?:${ENCODED_SIBLING_SUFFIXES.map((suffix) => `\\${suffix}`).join("|")})$`,
+  "i",
+);
 
 /**
  * The path of the file an encoded sibling stands for, or null when `path`

@@ -105,7 +105,9 @@ export function authenticate(options: AuthOptions): Middleware {
     if (decision.protected) noteProtected(context, decision.shareable);
     const response = await next();
     if (!context.outcome.protected) return response;
-    const marked = markPrivate(response);
+    // SECURITY: without this, a shared cache could hand one user's protected
+    // file, or an authorized listing, to the next visitor.
+    const marked = keepPrivate(response);
     // Never on an answer a shared cache may keep (a "shareable" rule).
     if (caller.source === "cookie" && caller.user !== null && !context.outcome.shareable) {
       // `secure` includes a trusted TLS proxy's word (see createClientResolver).
@@ -271,17 +273,6 @@ function denyAccess(
   }
   for (const token of CREDENTIAL_VARY) appendHeaderToken(response.headers, HEADER.VARY, token);
   return response;
-}
-
-/**
- * Makes a response private to the caller: `Cache-Control` loses `public`
- * and gains `private` (keeping no-cache, no-store, max-age...), and `Vary`
- * names the credential headers.
- * SECURITY: without this, a shared cache could hand one user's protected
- * file, or an authorized listing, to the next visitor.
- */
-function markPrivate(response: Response): Response {
-  return keepPrivate(response);
 }
 
 /** A fresh session cookie when the current one is past half its life, else null. */

@@ -15,7 +15,7 @@ export type Encoding = "br" | "zstd" | "gzip";
 /** Server preference when the client weighs codings equally: br > zstd > gzip. */
 export const ENCODING_PREFERENCE: readonly Encoding[] = ["br", "zstd", "gzip"];
 
-/** File name suffix of a precompressed sibling per coding. */
+/** File name suffix of a precompressed sibling per coding (the list in http/encoded_sibling.ts). */
 export const SIBLING_SUFFIX: Readonly<Record<Encoding, string>> = {
   br: ".br",
   zstd: ".zst",

@@ -21,6 +21,7 @@ import {
   TINA_TOTP_SECRET,
   USERS,
 } from "./auth_fixture.ts";
+import { within } from "../fixtures/wait.ts";
 
 const logs = await captureLogs();
 
@@ -55,16 +56,6 @@ function cookieOf(headers: Headers): string {
  * test once took just over a second.
  */
 const SEEN_WITHIN_MS = 2500;
-
-/** Polls `probe` until it is true or `ms` pass; resolves to the time it took. */
-async function within(ms: number, probe: () => Promise<boolean>): Promise<number> {
-  const started = performance.now();
-  while (!(await probe())) {
-    if (performance.now() - started > ms) assert.fail(`not within ${ms} ms`);
-    await new Promise((done) => setTimeout(done, 25));
-  }
-  return performance.now() - started;
-}
 
 Deno.test("POST /_berth/login answers every failure with one status and one body", async () => {
   const fixture = await createAuthFixture();

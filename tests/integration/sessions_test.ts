@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { hashPassword } from "../../lib/auth/passwords.ts";
 import { processTest, runBerth, startBerth } from "./harness.ts";
+import { within } from "../fixtures/wait.ts";
 
 const SECRET = "integration-secret-0123456789abcdef";
 const TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
@@ -84,16 +85,6 @@ async function signIn(base: string, username: string, password: string) {
     cookie: (response.headers.get("set-cookie") ?? "").split(";")[0],
     body,
   };
-}
-
-/** Polls until `probe` holds; fails after `ms`. Resolves to the time it took. */
-async function within(ms: number, probe: () => Promise<boolean>): Promise<number> {
-  const started = performance.now();
-  while (!(await probe())) {
-    if (performance.now() - started > ms) assert.fail(`not within ${ms} ms`);
-    await new Promise((done) => setTimeout(done, 25));
-  }
-  return performance.now() - started;
 }
 
 processTest("berth refuses HTTP Basic for a TOTP user even with the right password", async () => {
