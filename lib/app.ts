@@ -47,12 +47,12 @@ import { compose, type Handler, type Middleware } from "./compose.ts";
 import type { Settings } from "./config/schema.ts";
 import type { FileSystem } from "./fs/types.ts";
 import { accessLog } from "./middleware/access_log.ts";
-import { cors, CORS_SIMPLE_HEADERS } from "./middleware/cors.ts";
+import { cors } from "./middleware/cors.ts";
 import { customHeaders } from "./middleware/custom_headers.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
 import { limits } from "./middleware/limits.ts";
-import { securityHeaderEntries, securityHeaders } from "./middleware/security_headers.ts";
-import { createPredecoration } from "./http/predecorated.ts";
+import { securityHeaders } from "./middleware/security_headers.ts";
+import { createBaseHeaders } from "./http/base_headers.ts";
 import { forbidsTransform } from "./serve/compression.ts";
 import { createFileCache, type FileCache } from "./serve/file_cache.ts";
 import { serveFiles, type ServeFilesOptions } from "./serve/serve_file.ts";
@@ -166,15 +166,14 @@ export async function createApp(options: AppOptions): Promise<Handler> {
   if (Object.keys(settings.headers).length > 0) layers.push(customHeaders(settings.headers));
   layers.push(siteHeaders({ rules: siteRules }));
   // The file core builds its answers with the security and CORS headers in
-  // them already; those two decorators pass such responses through.
-  const predecoration = createPredecoration({
-    override: settings.cors ? CORS_SIMPLE_HEADERS : [],
-    keep: settings.securityHeaders ? securityHeaderEntries(options.tls) : [],
+  // them already (the decorators find them set).
+  const baseHeaders = createBaseHeaders({
+    securityHeaders: settings.securityHeaders,
+    tls: options.tls,
+    cors: settings.cors,
   });
-  if (settings.securityHeaders) {
-    layers.push(securityHeaders({ tls: options.tls, predecoration }));
-  }
-  if (settings.cors) layers.push(cors({ predecoration }));
+  if (settings.securityHeaders) layers.push(securityHeaders({ tls: options.tls }));
+  if (settings.cors) layers.push(cors());
   layers.push(errorBoundary());
   // Guards that may answer early.
   layers.push(limits(settings.limits));
@@ -256,7 +255,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
       guard: resourceGuard,
       ownFiles,
       cache,
-      predecoration,
+      baseHeaders,
       compression: {
         ...settings.compress,
         enabled: settings.compress.enabled && !forbidsTransformGlobally(settings.headers),

@@ -8,12 +8,9 @@
 
 import type { Middleware } from "../compose.ts";
 import { ALLOW_STATIC, HEADER, STATUS } from "../http/constants.ts";
-import type { Predecoration } from "../http/predecorated.ts";
+import { createBaseHeaders } from "../http/base_headers.ts";
 import { applyHeaders } from "../http/response_headers.ts";
 
-/** Response headers a page script may read besides the CORS-safelisted ones. */
-const EXPOSED_HEADERS =
-  "Content-Range, Content-Length, Accept-Ranges, ETag, Last-Modified, Content-Encoding";
 /** Request headers allowed when a preflight lists none we can echo. */
 const DEFAULT_ALLOWED_HEADERS =
   "Range, If-None-Match, If-Modified-Since, If-Match, If-Unmodified-Since, If-Range";
@@ -22,29 +19,18 @@ const HEADER_LIST_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0
 /** How long browsers may cache a preflight answer, in seconds. */
 const PREFLIGHT_MAX_AGE = "86400";
 
-/** Headers every non-preflight response gets (replacing any the response set). */
-export const CORS_SIMPLE_HEADERS: readonly (readonly [string, string])[] = [
-  ["access-control-allow-origin", "*"],
-  ["access-control-expose-headers", EXPOSED_HEADERS],
-];
-
-/** Options for {@linkcode cors}. */
-export interface CorsOptions {
-  /** Responses it marks already carry the simple headers (the file core's) and pass untouched. */
-  predecoration?: Predecoration;
-}
-
 /** Builds the CORS middleware (`Access-Control-Allow-Origin: *`). */
-export function cors(options: CorsOptions = {}): Middleware {
-  const predecoration = options.predecoration;
+export function cors(): Middleware {
+  const simpleHeaders = Object.entries(
+    createBaseHeaders({ securityHeaders: false, tls: false, cors: true }),
+  );
   return async function allowCrossOrigin(request, _context, next) {
     const isPreflight = request.method === "OPTIONS" &&
       request.headers.has(HEADER.ORIGIN) &&
       request.headers.has("access-control-request-method");
     if (!isPreflight) {
       const response = await next();
-      if (predecoration?.isMarked(response)) return response;
-      return applyHeaders(response, CORS_SIMPLE_HEADERS, { mode: "override" });
+      return applyHeaders(response, simpleHeaders, { mode: "override" });
     }
     const requested = request.headers.get("access-control-request-headers")?.trim() ?? "";
     const allowHeaders = requested !== "" && HEADER_LIST_REGEXP.test(requested)

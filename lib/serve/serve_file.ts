@@ -29,7 +29,7 @@ import { prefersJson } from "../http/accept.ts";
 import { createMultipartBody } from "../http/byteranges.ts";
 import { ALLOW_STATIC, HEADER, STATUS } from "../http/constants.ts";
 import { computeEtag } from "../http/etag.ts";
-import { NO_PREDECORATION, type Predecoration } from "../http/predecorated.ts";
+import { type BaseHeaders, NO_BASE_HEADERS } from "../http/base_headers.ts";
 import { ResponseTemplate } from "../http/response_template.ts";
 import { formatHttpDate } from "../http/http_date.ts";
 import { buildLocalPath, createRedirect } from "../http/local_redirect.ts";
@@ -98,11 +98,10 @@ export interface ServeFilesOptions {
   /** Content codings; omitted means identity only. */
   compression?: ServeCompressionOptions;
   /**
-   * Decorator headers (CORS, security) folded into the precomputed header
-   * sets of 200s, 304s and 404s; those responses are marked so the
-   * decorators pass them through (see predecorated.ts).
+   * Headers every response of the core starts from (security, CORS; see
+   * base_headers.ts), folded into the precomputed header sets.
    */
-  predecoration?: Predecoration;
+  baseHeaders?: BaseHeaders;
   /**
    * Whether a listing may show an entry to `user` (access rules), by its URL
    * `segments` and by the canonical real path it resolves to (`resource`).
@@ -230,11 +229,11 @@ export function serveFiles(options: ServeFilesOptions): Handler {
   // Only the first index name can be cached without a watcher: a newly
   // created earlier name would otherwise go unnoticed.
   const firstIndex = options.index[0];
-  const predecoration = options.predecoration ?? NO_PREDECORATION;
+  const base = options.baseHeaders ?? NO_BASE_HEADERS;
   const respondWithBuiltInNotFound = createErrorResponder(
     STATUS.NOT_FOUND,
     "Nothing is served at this path",
-    { headers: predecoration.decorate({}) },
+    { headers: { ...base } },
   );
 
   /** Works out a record for a resolved file: headers, validators, siblings and maybe its body. */
@@ -497,7 +496,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       // immutable Cache-Control) would then apply to every 404 of the site.
       return await respondWithErrorPage(request, page);
     }
-    return predecoration.mark(respondWithBuiltInNotFound(request));
+    return respondWithBuiltInNotFound(request);
   }
 
   /** The custom 404 page's record, through the cache; undefined when it is not a file. */
@@ -520,7 +519,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
   async function respondWithErrorPage(request: Request, record: FileRecord): Promise<Response> {
     record.errorPage ??= {
       ...record.identity,
-      headers: predecoration.decorate(errorPageHeaders(record)),
+      headers: { ...base, ...errorPageHeaders(record) },
       ok: null,
       notModified: null,
     };
@@ -550,9 +549,9 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       if (verdict.kind === "not-modified") {
         representation.notModified ??= new ResponseTemplate(null, {
           status: STATUS.NOT_MODIFIED,
-          headers: predecoration.decorate(notModifiedHeaders(record, etag)),
+          headers: { ...base, ...notModifiedHeaders(record, etag) },
         });
-        return predecoration.mark(representation.notModified.respond(method));
+        return representation.notModified.respond(method);
       }
       if (verdict.kind === "precondition-failed") {
         throw new HttpError(
@@ -571,7 +570,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     record: FileRecord,
     representation: Representation,
   ): Record<string, string> {
-    return representation.headers ??= predecoration.decorate(fullHeaders(record, representation));
+    return representation.headers ??= { ...base, ...fullHeaders(record, representation) };
   }
 
   /** A representation's 200. */
@@ -597,12 +596,12 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     const headers = representation.headers!;
     if (representation.body !== null || representation.size === 0) {
       representation.ok ??= new ResponseTemplate(representation.body, { status, headers });
-      return predecoration.mark(representation.ok.respond(request.method));
+      return representation.ok.respond(request.method);
     }
     const body = request.method === "HEAD"
       ? null
       : streamWholeFile(await fs.open(representation.path));
-    return predecoration.mark(new Response(body, { status, headers }));
+    return new Response(body, { status, headers });
   }
 
   /** A Range request's 206 (single or multipart), 416, or 200 when the ranges cover the file. */
@@ -645,7 +644,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       } else {
         body = streamFileRange(await fs.open(record.path), only);
       }
-      return predecoration.mark(new Response(body, { status: STATUS.PARTIAL_CONTENT, headers }));
+      return new Response(body, { status: STATUS.PARTIAL_CONTENT, headers });
     }
     const multipart = createMultipartBody({
       ranges: range.ranges,
@@ -661,9 +660,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       [HEADER.CONTENT_TYPE]: multipart.contentType,
       [HEADER.CONTENT_LENGTH]: String(multipart.contentLength),
     };
-    return predecoration.mark(
-      new Response(multipart.body, { status: STATUS.PARTIAL_CONTENT, headers }),
-    );
+    return new Response(multipart.body, { status: STATUS.PARTIAL_CONTENT, headers });
   }
 
   async function respondWithDirectory(
