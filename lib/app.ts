@@ -65,6 +65,7 @@ import { reservedPaths } from "./middleware/reserved_paths.ts";
 import { siteHeaders } from "./middleware/site_headers.ts";
 import { spaFallback } from "./middleware/spa_fallback.ts";
 import { createPathProbe } from "./rules/path_probe.ts";
+import { createSiteResolver } from "./serve/resolver.ts";
 import { RulesError } from "./rules/rule_error.ts";
 import { createSiteRulesHolder, loadSiteRules, type SiteRulesHolder } from "./rules/site_rules.ts";
 import { BERTH_VERSION } from "./version.ts";
@@ -182,7 +183,14 @@ export async function createApp(options: AppOptions): Promise<Handler> {
   const ownFiles = await compileOwnFiles(
     listOwnFilePaths(settings, { configFile: options.configFile, root: options.root }),
   );
-  // What exists under the root, as the routing layers and the guards see it.
+  // What exists under the root, as the routing layers, the guards and the core see it.
+  const resolver = createSiteResolver({
+    fs: options.fs,
+    root: options.root,
+    dotfiles: settings.dotfiles,
+    cache,
+    ownFiles,
+  });
   const probe = createPathProbe({
     fs: options.fs,
     root: options.root,
@@ -190,7 +198,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     index: settings.index,
     listing: settings.listing,
     cleanUrls: settings.cleanUrls,
-    cache,
+    resolver,
     ownFiles,
   });
   const locate = createResourceLocator(options.root, probe.resolve);
@@ -255,6 +263,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
       guard: resourceGuard,
       ownFiles,
       cache,
+      resolver,
       baseHeaders,
       compression: {
         ...settings.compress,
