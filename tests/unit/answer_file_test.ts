@@ -38,7 +38,11 @@ async function setup(maxBodyBytes: number) {
   const answerFile = createFileAnswerer({
     fs,
     pickEncoding: createEncodingChooser(),
-    encode: createOnTheFlyEncoder({ fs, compression: { gzipLevel: 6, brotliLevel: 4 }, grow: () => true }),
+    encode: createOnTheFlyEncoder({
+      fs,
+      compression: { gzipLevel: 6, brotliLevel: 4 },
+      grow: () => true,
+    }),
   });
   return { fs, record, answerFile };
 }

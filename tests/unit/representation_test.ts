@@ -114,23 +114,29 @@ Deno.test("`buildFileRecord()` computes every header of the identity 200 and 304
 });
 
 Deno.test("`buildFileRecord()` offers siblings beside the real path and on-the-fly codings by size", async () => {
-  const cases: { name: string; file: string; overrides: Partial<RecordSettings>; want: string }[] = [
-    { name: "gz sibling, br one elsewhere refused, br made", file: "page.html", overrides: {}, want: "br,gzip" },
-    {
-      name: "siblings only",
-      file: "page.html",
-      overrides: { compression: { precompressed: true, onTheFly: false, minBytes: 10 } },
-      want: "gzip",
-    },
-    {
-      name: "too small to compress",
-      file: "app-BdS3kX1a.js",
-      overrides: {},
-      want: "",
-    },
-    { name: "not compressible", file: "photo.png", overrides: {}, want: "" },
-    { name: "compression off", file: "page.html", overrides: { compression: null }, want: "" },
-  ];
+  const cases: { name: string; file: string; overrides: Partial<RecordSettings>; want: string }[] =
+    [
+      {
+        name: "gz sibling, br one elsewhere refused, br made",
+        file: "page.html",
+        overrides: {},
+        want: "br,gzip",
+      },
+      {
+        name: "siblings only",
+        file: "page.html",
+        overrides: { compression: { precompressed: true, onTheFly: false, minBytes: 10 } },
+        want: "gzip",
+      },
+      {
+        name: "too small to compress",
+        file: "app-BdS3kX1a.js",
+        overrides: {},
+        want: "",
+      },
+      { name: "not compressible", file: "photo.png", overrides: {}, want: "" },
+      { name: "compression off", file: "page.html", overrides: { compression: null }, want: "" },
+    ];
   for (const { name, file, overrides, want } of cases) {
     const { record } = await build(file, overrides);
     assert.equal(record.availableKey, want, name);
