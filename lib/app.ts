@@ -198,6 +198,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     index: settings.index,
     listing: settings.listing,
     cleanUrls: settings.cleanUrls,
+    cache,
     resolver,
     ownFiles,
   });

@@ -92,7 +92,7 @@ export interface FileCache<V = CachedAnswer> {
   countHit(): void;
   /** Drops every entry that depends on `path`. */
   invalidate(path: string): void;
-  /** Drops everything. */
+  /** Drops every entry (the resolver checks its own answers by stat). */
   clear(): void;
   /** Starts watching `root` (a real path) to drop entries whose dependencies change. */
   watch(root: string): CacheWatch;
@@ -205,8 +205,7 @@ export function createFileCache<V = CachedAnswer>(
     },
     watch(root) {
       if (!options.enabled || watching) return NO_WATCH;
-      watching = true;
-      return watchForChanges(root, {
+      const watch = watchForChanges(root, {
         onEvent: () => epoch++,
         onChange: (path) => cache.invalidate(path),
         onReset: () => entries.clear(),
@@ -215,6 +214,9 @@ export function createFileCache<V = CachedAnswer>(
           epoch++;
         },
       });
+      // A watch that could not start may be tried again later.
+      watching = watch !== NO_WATCH;
+      return watch;
     },
     stats() {
       return { hits, misses, entries: entries.size, bytes: entries.bytes };
