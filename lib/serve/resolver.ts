@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { FileSystem } from "../fs/types.ts";
 import { type ResolvedPath, resolvePath, type ResolvePathOptions } from "../fs/resolve_path.ts";
 import { buildLocalPath } from "../http/local_redirect.ts";
+import { parseRequestPath } from "../http/request_path.ts";
 import { createBoundedMap } from "../util/bounded_map.ts";
 import type { FileCache } from "./file_cache.ts";
 import { type CacheValidator, changedRecently, toValidator } from "./freshness.ts";
@@ -137,15 +138,22 @@ export function createSiteResolver(options: SiteResolverOptions): SiteResolver {
 }
 
 /**
- * The URL path a request for exactly `segments` (no trailing slash) has,
- * or null when they are not what a request path decodes to (empty, `.`,
- * `..`, or not well-formed segments), so no answer is remembered for them.
+ * The URL path a request for exactly `segments` (no trailing slash) has, or
+ * null when no request path decodes to them (empty, `.` or `..` segments,
+ * separators, control characters, malformed text), so no answer is
+ * remembered for them.
+ * SECURITY: checked by decoding the key again, the way requests are; a key
+ * that decoded to other segments (or to a 400) would let an answer
+ * remembered for one path stand for another.
  */
 export function keyOf(segments: readonly string[]): string | null {
-  for (const segment of segments) {
-    if (segment === "" || segment === "." || segment === ".." || !segment.isWellFormed()) {
-      return null;
-    }
+  // Lone surrogates cannot even be percent-encoded.
+  if (!segments.every((segment) => segment.isWellFormed())) return null;
+  const key = buildLocalPath(segments, false);
+  const decoded = parseRequestPath(key);
+  if (!decoded.ok || decoded.segments.length !== segments.length) return null;
+  for (let i = 0; i < segments.length; i++) {
+    if (decoded.segments[i] !== segments[i]) return null;
   }
-  return buildLocalPath(segments, false);
+  return key;
 }

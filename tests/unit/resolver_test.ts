@@ -169,6 +169,10 @@ Deno.test("`keyOf()` gives the canonical URL path, or null for segments no reque
     [["."], null],
     [["a", ".."], null],
     [["\ud800"], null],
+    [["a/b"], null],
+    [["a\\b"], null],
+    [["nul\0"], null],
+    [["%2e"], "/%252e"],
   ];
   for (const [segments, expected] of cases) assert.equal(keyOf(segments), expected);
 });
