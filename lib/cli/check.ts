@@ -8,7 +8,7 @@
 import { basename } from "node:path";
 import type { LoadedSettings, SettingSource } from "../config/load.ts";
 import { getPath } from "../config/paths.ts";
-import { describeSettings, isSecretName, type SettingDoc } from "../config/schema.ts";
+import { describeSettings, isSecretName, type SettingDoc } from "../config/settings_docs.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
 
 /** Stands in for a value that must not be printed. */

@@ -5,7 +5,7 @@
  * from what berth actually accepts.
  */
 
-import { describeSettings, type SettingDoc } from "../config/schema.ts";
+import { describeSettings, type SettingDoc } from "../config/settings_docs.ts";
 import { CONFIG_ENV_NAME } from "../config/load.ts";
 import { CLI_OPTIONS, type CliOption } from "./args.ts";
 import { EXIT_CODE } from "./exit_codes.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { checkExitCode, REDACTED, renderCheckReport } from "../../lib/cli/check.ts";
 import { type LoadedSettings, loadSettings } from "../../lib/config/load.ts";
-import { describeSettings } from "../../lib/config/schema.ts";
+import { describeSettings } from "../../lib/config/settings_docs.ts";
 
 function loadFixture(): Promise<LoadedSettings> {
   const config = JSON.stringify({

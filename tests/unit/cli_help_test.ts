@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { CLI_OPTIONS } from "../../lib/cli/args.ts";
 import { EXIT_CODES, renderHelp, renderVersion } from "../../lib/cli/help.ts";
-import { describeSettings } from "../../lib/config/schema.ts";
+import { describeSettings } from "../../lib/config/settings_docs.ts";
 
 Deno.test("renderHelp() lists every option with its schema description", () => {
   const help = renderHelp();
