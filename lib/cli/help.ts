@@ -74,7 +74,7 @@ export function renderHelp(options: RenderHelpOptions = {}): string {
       "  ",
     ),
     ...wrap(
-      `Only in the config file or variables: ${fileOnly.join(", ")}. See the README.`,
+      `Only in the config file or variables: ${fileOnly.join(", ")}. See docs/configuration.md.`,
       "  ",
     ),
     "",
