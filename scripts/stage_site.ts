@@ -12,7 +12,8 @@ import { dirname, isAbsolute, join, relative, resolve, sep as SEP } from "node:p
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants as ZLIB, gzipSync } from "node:zlib";
 import { loadSettings } from "../lib/config/load.ts";
-import { DEFAULT_SETTINGS, describeSettings } from "../lib/config/schema.ts";
+import { DEFAULT_SETTINGS } from "../lib/config/schema.ts";
+import { describeSettings } from "../lib/config/settings_docs.ts";
 import {
   createEtagFromDigest,
   EMBEDDED_MANIFEST_FORMAT,

@@ -8,7 +8,8 @@
 import * as v from "valibot";
 import { formatValue } from "../config/errors.ts";
 import { parseJsonc } from "../config/jsonc.ts";
-import { describeAllowed, findArrayForObject, SETTINGS_OBJECT_SCHEMA } from "../config/schema.ts";
+import { describeAllowed, findArrayForObject } from "../config/json_schema.ts";
+import { SETTINGS_OBJECT_SCHEMA } from "../config/schema.ts";
 import { CONFIG_RULE_KEYS, type ConfigRules } from "./site_rules.ts";
 
 /**
