@@ -1,7 +1,8 @@
 /**
  * @module
- * Builds berth's request pipeline from validated settings. This is the ONE
- * place the order of the layers is written:
+ * Composes berth's request pipeline from a compiled runtime (runtime.ts,
+ * where everything is loaded and checked). This is the ONE place the order
+ * of the layers is written:
  *
  * 0. `recordMetrics` (with `--metrics`) — counts every request's final status.
  * 1. `accessLog` — times and logs every request, last-resort 500.
@@ -44,19 +45,13 @@
  */
 
 import { compose, type Handler, type Middleware } from "./compose.ts";
-import type { Settings } from "./config/schema.ts";
-import type { FileSystem } from "./fs/types.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { cors } from "./middleware/cors.ts";
 import { customHeaders } from "./middleware/custom_headers.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
 import { limits } from "./middleware/limits.ts";
 import { securityHeaders } from "./middleware/security_headers.ts";
-import { createBaseHeaders } from "./http/base_headers.ts";
-import { forbidsTransform } from "./serve/compression.ts";
-import { createFileCache, type FileCache } from "./serve/file_cache.ts";
 import { serveFiles, type ServeFilesOptions } from "./serve/serve_file.ts";
-import { createMetricsRegistry, type MetricsRegistry } from "./metrics/registry.ts";
 import { cleanUrls } from "./middleware/clean_urls.ts";
 import { HEALTH_PATH, internalEndpoints, type MetricsAccess } from "./middleware/internal.ts";
 import { recordMetrics } from "./middleware/metrics.ts";
@@ -64,82 +59,10 @@ import { redirects } from "./middleware/redirects.ts";
 import { reservedPaths } from "./middleware/reserved_paths.ts";
 import { siteHeaders } from "./middleware/site_headers.ts";
 import { spaFallback } from "./middleware/spa_fallback.ts";
-import { createPathProbe } from "./rules/path_probe.ts";
-import { createSiteResolver } from "./serve/resolver.ts";
-import { RulesError } from "./rules/rule_error.ts";
-import { createSiteRulesHolder, loadSiteRules, type SiteRulesHolder } from "./rules/site_rules.ts";
-import { BERTH_VERSION } from "./version.ts";
 import { canReadPath } from "./auth/access_rules.ts";
-import { type AuthRuntime, loadAuth } from "./auth/load_auth.ts";
 import type { ResourceGuard } from "./serve/resource.ts";
-import { compileOwnFiles, listOwnFilePaths } from "./config/own_files.ts";
-import { createResourceLocator } from "./serve/resource.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
-
-/** Options for {@linkcode createApp}. */
-export interface AppOptions {
-  /** Validated, effective settings. */
-  settings: Settings;
-  /** Filesystem the root lives on. */
-  fs: FileSystem;
-  /** Real absolute path of the root directory. */
-  root: string;
-  /** True when serving TLS (enables HSTS). */
-  tls: boolean;
-  /**
-   * Holder of the `_headers` / `_redirects` rules (hot reload swaps its
-   * content). When absent, the rules are loaded from the root and settings.
-   */
-  siteRules?: SiteRulesHolder;
-  /**
-   * Loaded access control (the CLI loads it first to log and audit it);
-   * when absent it is loaded from settings, `null` turns it off.
-   */
-  auth?: AuthRuntime | null;
-  /**
-   * Hot-file cache to serve through (the CLI passes its own so it can start
-   * the watcher and read `stats()`); when absent one is made from settings.
-   */
-  cache?: FileCache;
-  /**
-   * The config file the settings came from: one of berth's own files, never
-   * served (the others follow from `settings`).
-   */
-  configFile?: string | null;
-}
-
-/** Makes the hot-file cache described by `settings.cache` (its watcher is not started). */
-export function createAppCache(options: Pick<AppOptions, "settings" | "fs">): FileCache {
-  const { cache } = options.settings;
-  return createFileCache(options.fs, {
-    enabled: cache.enabled,
-    maxFileBytes: cache.maxFileBytes,
-    maxTotalBytes: cache.maxTotalBytes,
-  });
-}
-
-/** Reports whether operator headers carry `Cache-Control: no-transform` (no re-encoding then). */
-function forbidsTransformGlobally(headers: Readonly<Record<string, string>>): boolean {
-  return Object.entries(headers).some(([name, value]) =>
-    name.toLowerCase() === "cache-control" && forbidsTransform(value)
-  );
-}
-
-/**
- * Loads the site rules for `settings` into a new holder.
- * @throws {RulesError} listing every problem with its file and line.
- */
-export async function loadSiteRulesHolder(
-  options: Pick<AppOptions, "settings" | "fs" | "root">,
-): Promise<SiteRulesHolder> {
-  const loaded = await loadSiteRules({
-    fs: options.fs,
-    root: options.root,
-    config: options.settings,
-  });
-  if (!loaded.ok) throw new RulesError(loaded.problems);
-  return createSiteRulesHolder(loaded.rules);
-}
+import type { Runtime } from "./runtime.ts";
 
 /** Reads the `metricsAccess` setting: `loopback`, `any`, or a role name. */
 function toMetricsAccess(value: string): MetricsAccess {
@@ -147,129 +70,104 @@ function toMetricsAccess(value: string): MetricsAccess {
 }
 
 /**
- * Composes the full pipeline for `options`. Async because features load and
- * validate their files (keys, users, rules) here, at startup, never per request.
+ * Composes the full pipeline over `runtime`. Synchronous: everything that
+ * loads or can fail on settings happened in `compileRuntime`.
  */
-export async function createApp(options: AppOptions): Promise<Handler> {
-  const { settings } = options;
-  const siteRules = options.siteRules ?? await loadSiteRulesHolder(options);
-  const cache = options.cache ?? createAppCache(options);
-  const metrics: MetricsRegistry | null = settings.metrics
-    ? createMetricsRegistry({
-      buildInfo: { version: BERTH_VERSION, deno: Deno.version.deno },
-      cacheStats: () => cache.stats(),
-    })
-    : null;
-  const layers: Middleware[] = [];
-  if (metrics !== null) layers.push(recordMetrics({ registry: metrics }));
-  layers.push(accessLog({ skipPaths: [settings.internalPrefix + HEALTH_PATH] }));
-  // Decorators (only add headers).
-  if (Object.keys(settings.headers).length > 0) layers.push(customHeaders(settings.headers));
-  layers.push(siteHeaders({ rules: siteRules }));
-  // The file core builds its answers with the security and CORS headers in
-  // them already (the decorators find them set).
-  const baseHeaders = createBaseHeaders({
-    securityHeaders: settings.securityHeaders,
-    tls: options.tls,
-    cors: settings.cors,
-  });
-  if (settings.securityHeaders) layers.push(securityHeaders({ tls: options.tls }));
-  if (settings.cors) layers.push(cors());
-  layers.push(errorBoundary());
-  // Guards that may answer early.
-  layers.push(limits(settings.limits));
-  if (settings.rateLimit.requestsPerSecond > 0) layers.push(rateLimit(settings.rateLimit));
-  const auth = options.auth !== undefined ? options.auth : await loadAuth(settings);
-  const ownFiles = await compileOwnFiles(
-    listOwnFilePaths(settings, { configFile: options.configFile, root: options.root }),
-  );
-  // What exists under the root, as the routing layers, the guards and the core see it.
-  const resolver = createSiteResolver({
-    fs: options.fs,
-    root: options.root,
-    dotfiles: settings.dotfiles,
-    cache,
-    ownFiles,
-  });
-  const probe = createPathProbe({
-    fs: options.fs,
-    root: options.root,
-    dotfiles: settings.dotfiles,
-    index: settings.index,
-    listing: settings.listing,
-    cleanUrls: settings.cleanUrls,
-    cache,
-    resolver,
-    ownFiles,
-  });
-  const locate = createResourceLocator(options.root, probe.resolve);
-  // With access rules: the guards after the routing layers, the core's
-  // check of the resolved file, and filtered listings.
-  let guard: Middleware | null = null;
-  let resourceGuard: ResourceGuard | undefined;
-  let canList: ServeFilesOptions["canList"];
-  if (auth !== null) {
-    const authOptions = {
-      runtime: auth,
-      loginPath: `${settings.internalPrefix}login`,
-      exemptPrefix: settings.internalPrefix,
-    };
-    // The auth layers (and the TOTP/password code under them) load only when used.
-    const [{ login }, { accessGuard, authenticate, createResourceGuard }] = await Promise.all([
-      import("./middleware/login.ts"),
-      import("./middleware/auth.ts"),
-    ]);
-    layers.push(login({
-      runtime: auth,
+export function createApp(runtime: Runtime): Handler {
+  const { settings, siteRules, probe } = runtime;
+  const access = accessLayers(runtime);
+  const guard = access?.guard ?? null;
+  const layers: (Middleware | null | false)[] = [
+    runtime.metrics !== null && recordMetrics({ registry: runtime.metrics }),
+    accessLog({ skipPaths: [settings.internalPrefix + HEALTH_PATH] }),
+    // Decorators (only add headers). The file core builds its answers with
+    // the security and CORS headers in them already (the decorators find them set).
+    Object.keys(settings.headers).length > 0 && customHeaders(settings.headers),
+    siteHeaders({ rules: siteRules }),
+    settings.securityHeaders && securityHeaders({ tls: runtime.tls }),
+    settings.cors && cors(),
+    errorBoundary(),
+    // Guards that may answer early.
+    limits(settings.limits),
+    settings.rateLimit.requestsPerSecond > 0 && rateLimit(settings.rateLimit),
+    access?.login ?? null,
+    access?.authenticate ?? null,
+    internalEndpoints({
       prefix: settings.internalPrefix,
-    }));
-    layers.push(authenticate(authOptions));
-    if (auth.rules.length > 0) {
-      guard = accessGuard({ ...authOptions, locate, cleanUrls: settings.cleanUrls });
-      resourceGuard = createResourceGuard(authOptions);
-      canList = (segments, access) => canReadPath(auth.rules, segments, access);
-    }
-  }
-  layers.push(internalEndpoints({
-    prefix: settings.internalPrefix,
-    metrics,
-    metricsAccess: toMetricsAccess(settings.metricsAccess),
-  }));
-  // Routing: rules, clean URLs, SPA fallback, then the paths never served.
-  if (guard !== null) layers.push(guard);
-  layers.push(redirects({ rules: siteRules, probe }));
-  if (guard !== null) layers.push(guard);
-  if (settings.cleanUrls || settings.trailingSlash !== "auto") {
-    layers.push(cleanUrls({
+      metrics: runtime.metrics,
+      metricsAccess: toMetricsAccess(settings.metricsAccess),
+    }),
+    // Routing: rules, clean URLs, SPA fallback, then the paths never served.
+    guard,
+    redirects({ rules: siteRules, probe }),
+    guard,
+    (settings.cleanUrls || settings.trailingSlash !== "auto") && cleanUrls({
       cleanUrls: settings.cleanUrls,
       trailingSlash: settings.trailingSlash,
       index: settings.index,
       probe,
-    }));
-  }
-  if (settings.spa !== "") layers.push(spaFallback({ file: settings.spa, probe }));
-  layers.push(reservedPaths({ internalPrefix: settings.internalPrefix }));
-  if (guard !== null) layers.push(guard);
+    }),
+    settings.spa !== "" && spaFallback({ file: settings.spa, probe }),
+    reservedPaths({ internalPrefix: settings.internalPrefix }),
+    guard,
+  ];
   return compose(
-    layers,
+    layers.filter((layer): layer is Middleware => typeof layer === "function"),
     serveFiles({
-      fs: options.fs,
-      root: options.root,
+      fs: runtime.fs,
+      root: runtime.root,
       dotfiles: settings.dotfiles,
       listing: settings.listing,
       index: settings.index,
       cacheControl: settings.cacheControl,
       notFoundPage: settings.notFoundPage === "" ? null : settings.notFoundPage,
-      canList,
-      guard: resourceGuard,
-      ownFiles,
-      cache,
-      resolver,
-      baseHeaders,
-      compression: {
-        ...settings.compress,
-        enabled: settings.compress.enabled && !forbidsTransformGlobally(settings.headers),
-      },
+      canList: access?.canList,
+      guard: access?.resourceGuard,
+      ownFiles: runtime.ownFiles,
+      cache: runtime.cache,
+      resolver: runtime.resolver,
+      baseHeaders: runtime.baseHeaders,
+      compression: runtime.compression,
     }),
   );
+}
+
+/** The access-control layers, when it is on; `guard` and the rest only with access rules. */
+interface AccessLayers {
+  login: Middleware;
+  authenticate: Middleware;
+  guard: Middleware | null;
+  resourceGuard?: ResourceGuard;
+  canList?: ServeFilesOptions["canList"];
+}
+
+/**
+ * Builds the login and authentication layers and, with access rules, the
+ * guard run around the routing layers, the core's check of the resolved
+ * file, and the filter of listings.
+ */
+function accessLayers(runtime: Runtime): AccessLayers | null {
+  if (runtime.auth === null) return null;
+  const { runtime: auth, layers } = runtime.auth;
+  const { settings } = runtime;
+  const authOptions = {
+    runtime: auth,
+    loginPath: `${settings.internalPrefix}login`,
+    exemptPrefix: settings.internalPrefix,
+  };
+  const result: AccessLayers = {
+    login: layers.login({ runtime: auth, prefix: settings.internalPrefix }),
+    authenticate: layers.authenticate(authOptions),
+    guard: null,
+  };
+  if (auth.rules.length > 0) {
+    result.guard = layers.accessGuard({
+      ...authOptions,
+      locate: runtime.locate,
+      cleanUrls: settings.cleanUrls,
+    });
+    result.resourceGuard = layers.createResourceGuard(authOptions);
+    result.canList = (segments, access) => canReadPath(auth.rules, segments, access);
+  }
+  return result;
 }

@@ -16,7 +16,6 @@
 
 import * as v from "valibot";
 import { createApp } from "./app.ts";
-import { loadAuth } from "./auth/load_auth.ts";
 import { ConfigError, formatValue } from "./config/errors.ts";
 import { describeIssue } from "./config/messages.ts";
 import { type Settings, SETTINGS_SCHEMA, type SettingsInput } from "./config/schema.ts";
@@ -25,6 +24,8 @@ import { realRoot } from "./fs/resolve_path.ts";
 import type { FileSystem } from "./fs/types.ts";
 import { proxyOptionsOf } from "./http/client_address.ts";
 import { createRequestContextFactory } from "./request_context.ts";
+import { compileRuntime } from "./runtime.ts";
+import { checkSpaPage } from "./startup_log.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface CreateHandlerOptions {
@@ -47,10 +48,12 @@ export interface BerthHandler {
 }
 
 /**
- * Validates `options.settings`, resolves the root and composes the pipeline.
+ * Validates `options.settings`, resolves the root, compiles the runtime and
+ * composes the pipeline (warning in the log when the SPA page is missing).
  *
  * @throws {ConfigError} naming the setting, the value and what is allowed, or
  * saying the root is not a readable directory.
+ * @throws {RulesError} for invalid `_headers`, `_redirects` or config rules.
  */
 export async function createHandler(options: CreateHandlerOptions = {}): Promise<BerthHandler> {
   const settings = validateSettings(options.settings ?? {});
@@ -66,18 +69,16 @@ export async function createHandler(options: CreateHandlerOptions = {}): Promise
   }
   const tls = options.tls ?? false;
   // With a users file, changes to it are picked up while serving; close() stops that.
-  const auth = await loadAuth(settings, { watch: true });
-  const app = await createApp({ settings, fs, root, tls, auth }).catch((error) => {
-    auth?.close();
-    throw error;
-  });
+  const runtime = await compileRuntime(settings, { fs, root, tls, watch: true });
+  const app = createApp(runtime);
+  await checkSpaPage(runtime);
   const createRequestContext = createRequestContextFactory({
     secure: tls,
     proxy: proxyOptionsOf(settings),
   });
   return Object.assign(function berthHandler(request: Request, info?: Deno.ServeHandlerInfo) {
     return app(request, createRequestContext(request, info));
-  }, { close: () => auth?.close() });
+  }, { close: () => runtime.close() });
 }
 
 /** Applies the schema (defaults included) and turns the first problem into a ConfigError. */

@@ -17,6 +17,8 @@ export { type BerthHandler, createHandler, type CreateHandlerOptions } from "./h
 export type { Settings, SettingsInput } from "./config/schema.ts";
 /** What `createHandler` rejects with for a bad setting or root, so callers can tell it apart. */
 export { ConfigError } from "./config/errors.ts";
+/** What `createHandler` rejects with for invalid `_headers`, `_redirects` or config rules. */
+export { RulesError } from "./rules/rule_error.ts";
 /** The error with a public status and message that berth turns into a response. */
 export { HttpError } from "./errors.ts";
 /** The filesystem interface, for serving from something other than the real disk (`fs` option). */

@@ -1,15 +1,20 @@
 /**
  * @module
- * berth's server: binds host/port (0 picks a free port) through the
- * transport (lib/transport/listen.ts, which owns TLS, timeouts and
- * connection limits), builds the per-request context, reports the ready URL,
- * and shuts down gracefully, bounded in time, without ever throwing.
+ * One running berth instance: composes the pipeline over a compiled runtime,
+ * starts the hot-file cache's watcher, binds host/port (0 picks a free port)
+ * through the transport (lib/transport/listen.ts, the one module that
+ * listens, and owns TLS, timeouts and connection limits), builds the
+ * per-request context, reports the URL, and stops gracefully, bounded in
+ * time, without ever throwing. The CLI's main isolate and every `--workers`
+ * isolate start through {@linkcode startInstance}.
  */
 
-import type { Handler } from "./compose.ts";
-import { DEFAULT_SETTINGS, type Settings } from "./config/schema.ts";
-import type { ProxyOptions } from "./http/client_address.ts";
+import { createApp } from "./app.ts";
+import type { Settings } from "./config/schema.ts";
+import { proxyOptionsOf } from "./http/client_address.ts";
 import { createRequestContextFactory } from "./request_context.ts";
+import type { Runtime } from "./runtime.ts";
+import type { CacheWatch } from "./serve/file_cache.ts";
 import {
   ASSUMED_FD_LIMIT,
   type ConnectionBudget,
@@ -19,30 +24,24 @@ import {
 } from "./transport/fd_limit.ts";
 import { listen, ListenAddressInUseError, TlsMaterialError } from "./transport/listen.ts";
 
-/** Options for {@linkcode startServer}. */
-export interface StartServerOptions {
-  /** The composed application handler. */
-  handler: Handler;
-  /** Interface to bind, e.g. `127.0.0.1`. */
-  hostname: string;
-  /** Port to bind; 0 lets the OS pick a free one. */
-  port: number;
-  /** PEM certificate chain and key: both present means TLS. */
+/** How an instance listens (the rest comes from the runtime's settings). */
+export interface InstanceListenOptions {
+  /** Port to bind; 0 lets the OS pick a free one. Defaults to `settings.port`. */
+  port?: number;
+  /** PEM certificate chain and key, when `runtime.tls` is true. */
   tls?: { cert: string; key: string };
-  /** Which proxies to believe about the client (see `createClientResolver`). */
-  proxy?: ProxyOptions;
   /** Let other isolates bind the same port (SO_REUSEPORT, Linux only); used by `--workers`. */
   reusePort?: boolean;
-  /** Timeouts and connection limits (the `limits` settings); defaults when absent. */
-  limits?: Settings["limits"];
   /** Isolates sharing the process's descriptors (`--workers`), for the derived budget. */
   isolates?: number;
+  /** Watch the root so cached listings follow edits (with `cache.watch`); off for embedded sites. */
+  watchCache?: boolean;
   /** Told about recoverable connection trouble (already rate-limited to one call per 5 s). */
   onTrouble?: (message: string) => void;
 }
 
-/** A listening server. */
-export interface RunningServer {
+/** A listening instance. */
+export interface RunningInstance {
   /** The URL clients should use, e.g. `http://127.0.0.1:8000/`. */
   url: string;
   /** The bound port (useful with port 0). */
@@ -53,9 +52,11 @@ export interface RunningServer {
   finished: Promise<void>;
   /**
    * Stops accepting, waits up to `timeoutMs` for in-flight responses, then
-   * aborts the rest (their bodies are cancelled, so files close). Never rejects.
+   * aborts the rest (their bodies are cancelled, so files close), and stops
+   * the cache watcher. Never rejects; a second call waits for the first.
+   * The runtime stays the caller's to close.
    */
-  shutdown(timeoutMs: number): Promise<void>;
+  stop(timeoutMs: number): Promise<void>;
   /** Swaps the TLS certificate for new connections; throws {@linkcode TlsError} if unusable. */
   setCertificate(tls: { cert: string; key: string }): void;
 }
@@ -83,17 +84,25 @@ export class TlsError extends Error {
 const TROUBLE_INTERVAL_MS = 5000;
 
 /**
- * Starts listening; throws {@linkcode AddressInUseError} when the port is
+ * Composes the pipeline over `runtime` and starts listening on
+ * `settings.host`; throws {@linkcode AddressInUseError} when the port is
  * taken and {@linkcode TlsError} for unusable TLS material.
  */
-export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+export async function startInstance(
+  runtime: Runtime,
+  options: InstanceListenOptions = {},
+): Promise<RunningInstance> {
+  const { settings } = runtime;
+  const hostname = settings.host;
+  const port = options.port ?? settings.port;
   const secure = options.tls !== undefined;
+  const handler = createApp(runtime);
   const createRequestContext = createRequestContextFactory({
     secure,
-    proxy: options.proxy,
+    proxy: proxyOptionsOf(settings),
   });
-  const limits = options.limits ?? DEFAULT_SETTINGS.limits;
-  const budget = deriveBudget(limits, options);
+  const limits = settings.limits;
+  const budget = deriveBudget(limits, { hostname, isolates: options.isolates });
   let lastTrouble = -Infinity;
   const onTrouble = (message: string) => {
     const now = performance.now();
@@ -101,11 +110,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     lastTrouble = now;
     options.onTrouble?.(message);
   };
+  let cacheWatch: CacheWatch | undefined;
+  let stopping: Promise<void> | undefined;
   try {
     const transport = await listen({
-      handler: (request, info) => options.handler(request, createRequestContext(request, info)),
-      hostname: options.hostname,
-      port: options.port,
+      handler: (request, info) => handler(request, createRequestContext(request, info)),
+      hostname,
+      port,
       tls: options.tls,
       reusePort: options.reusePort,
       timeouts: limits,
@@ -114,13 +125,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       maxHeaderBytes: limits.maxHeaderBytes,
       onTrouble,
     });
-    const url = `${secure ? "https" : "http"}://${formatHost(options.hostname)}:${transport.port}/`;
+    // Started once listening, so a port that is taken leaves no watcher behind.
+    if (options.watchCache === true && settings.cache.enabled && settings.cache.watch) {
+      cacheWatch = runtime.cache.watch(runtime.root);
+    }
+    const url = `${secure ? "https" : "http"}://${formatHost(hostname)}:${transport.port}/`;
     return {
       url,
       port: transport.port,
       budget,
       finished: transport.finished,
-      shutdown: (timeoutMs) => transport.shutdown(timeoutMs),
+      // Only the first call's timeout counts: a later call waits for the same stop.
+      stop(timeoutMs) {
+        stopping ??= transport.shutdown(timeoutMs).then(() => cacheWatch?.close());
+        return stopping;
+      },
       setCertificate(tls) {
         try {
           transport.setCertificate(tls);
@@ -131,7 +150,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     };
   } catch (error) {
     if (error instanceof ListenAddressInUseError) {
-      throw new AddressInUseError(options.hostname, options.port, { cause: error });
+      throw new AddressInUseError(hostname, port, { cause: error });
     }
     if (error instanceof TlsMaterialError) throw new TlsError({ cause: error });
     throw error;

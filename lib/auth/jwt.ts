@@ -24,7 +24,7 @@ import { ConfigError, formatValue } from "../config/errors.ts";
 import {
   isLoopbackHttpUrl,
   JWT_ALGORITHMS,
-  type JwtConfig as SchemaJwtConfig,
+  type JwtSettings as SchemaJwtConfig,
 } from "../config/schema.ts";
 
 /** Options for {@linkcode createTokenVerifier}: keys, allowed algorithms and claim checks. */

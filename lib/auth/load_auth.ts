@@ -10,7 +10,6 @@
 import { dirname } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { type Settings, URL_VALUE_REGEXP } from "../config/schema.ts";
-import { writeAuditEvent } from "../log/audit.ts";
 import { ConfigError } from "../config/errors.ts";
 import { type AccessRule, AccessRuleError, compileAccessRules } from "./access_rules.ts";
 // jose, node:crypto and hash-wasm cost ~50 ms to load: jwt.ts, totp.ts and
@@ -253,42 +252,4 @@ export function listAuthAccess(settings: Settings): AuthAccess {
     netHosts,
     writeFiles: auditLog === undefined ? [] : [auditLog],
   };
-}
-
-/**
- * Logs one line saying whether access control and login are on (and why
- * login is off), then writes the redacted startup summary to the audit log.
- */
-export function announceAuth(runtime: AuthRuntime | null, settings: Settings): void {
-  const logger = getLogger(["berth"]);
-  if (runtime === null) {
-    logger.info("access control off (no access rules, users or keys configured)");
-  } else {
-    const loginState = runtime.login
-      ? `on at ${settings.internalPrefix}login${
-        runtime.ephemeralSecret ? " (in-memory key: sessions end when berth stops)" : ""
-      }`
-      : runtime.users === null
-      ? "off (no users file)"
-      : "off (no HS256/384/512 secret to sign sessions; only public keys are configured)";
-    logger.info(
-      "access control on: {rules} access rule(s), credentials {methods}, login {login}",
-      { rules: runtime.rules.length, methods: runtime.methods.join(", "), login: loginState },
-    );
-    for (const notice of runtime.notices) logger.warn("{notice}", { notice });
-  }
-  logger.info("rate limit {rateLimit}, trust proxy {trustProxy}, audit log to {auditLog}", {
-    rateLimit: settings.rateLimit.requestsPerSecond > 0
-      ? `${settings.rateLimit.requestsPerSecond}/s per client (burst ${settings.rateLimit.burst})`
-      : "off (login attempts are always limited)",
-    trustProxy: settings.trustProxy ? "on" : "off",
-    auditLog: settings.auditLog ?? "stderr",
-  });
-  writeAuditEvent({
-    event: "startup",
-    authMethods: runtime?.methods ?? [],
-    accessRules: runtime?.rules.length ?? 0,
-    login: runtime?.login ?? false,
-    rateLimit: settings.rateLimit.requestsPerSecond,
-  });
 }

@@ -13,15 +13,14 @@ import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { findClosestName, formatValue } from "../config/errors.ts";
 import { RESERVED_KEYS, setPath } from "../config/paths.ts";
+import { describeAllowed } from "../config/json_schema.ts";
 import {
-  describeAllowed,
-  describeSettings,
   findSettingSchema,
   HEADER_NAME_REGEXP,
   HEADER_VALUE_REGEXP,
-  type SettingDoc,
   type SettingsInput,
 } from "../config/schema.ts";
+import { describeSettings, type SettingDoc } from "../config/settings_docs.ts";
 import { parseSettingText } from "../config/text_value.ts";
 import { mergeRecord, parseBooleanWord } from "../config/values.ts";
 

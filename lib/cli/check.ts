@@ -8,8 +8,7 @@
 import { basename } from "node:path";
 import type { LoadedSettings, SettingSource } from "../config/load.ts";
 import { getPath } from "../config/paths.ts";
-import { describeSettings, isSecretName, type SettingDoc } from "../config/schema.ts";
-import { EXIT_CODE } from "./exit_codes.ts";
+import { describeSettings, isSecretName, type SettingDoc } from "../config/settings_docs.ts";
 
 /** Stands in for a value that must not be printed. */
 export const REDACTED = "<redacted>";
@@ -46,11 +45,6 @@ export function renderCheckReport(loaded: LoadedSettings): string {
     "",
   );
   return lines.join("\n");
-}
-
-/** The exit code for `berth check` once the settings loaded: always success (warnings do not fail it). */
-export function checkExitCode(_loaded: LoadedSettings): number {
-  return EXIT_CODE.OK;
 }
 
 function formatSetting(doc: SettingDoc, value: unknown): string {

@@ -5,7 +5,7 @@
  * from what berth actually accepts.
  */
 
-import { describeSettings, type SettingDoc } from "../config/schema.ts";
+import { describeSettings, type SettingDoc } from "../config/settings_docs.ts";
 import { CONFIG_ENV_NAME } from "../config/load.ts";
 import { CLI_OPTIONS, type CliOption } from "./args.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
@@ -13,6 +13,7 @@ import { EXIT_CODE } from "./exit_codes.ts";
 /** Exit codes berth ends with, as documented in the help. */
 export const EXIT_CODES: readonly { code: number; meaning: string }[] = [
   { code: EXIT_CODE.OK, meaning: "success (and after a clean shutdown)" },
+  { code: EXIT_CODE.FAILURE, meaning: "an unexpected failure" },
   { code: EXIT_CODE.USAGE, meaning: "invalid arguments or configuration" },
   { code: EXIT_CODE.ADDRESS_IN_USE, meaning: "the port is already in use" },
   {
@@ -73,7 +74,7 @@ export function renderHelp(options: RenderHelpOptions = {}): string {
       "  ",
     ),
     ...wrap(
-      `Only in the config file or variables: ${fileOnly.join(", ")}. See the README.`,
+      `Only in the config file or variables: ${fileOnly.join(", ")}. See docs/configuration.md.`,
       "  ",
     ),
     "",
@@ -182,7 +183,9 @@ function renderOptionRow(option: CliOption, docs: ReadonlyMap<string, SettingDoc
   const parts = [option.description ?? doc?.description ?? ""];
   if (doc !== undefined && !option.negate) {
     if (doc.kind === "enum") parts.push(`(${doc.type.replaceAll('"', "")})`);
-    if (doc.kind !== "boolean" && doc.kind !== "map" && doc.default !== undefined) {
+    // An empty default means off (`--spa`), which the description says.
+    const hasDefault = doc.default !== undefined && doc.default !== "";
+    if (doc.kind !== "boolean" && doc.kind !== "map" && hasDefault) {
       parts.push(`[default:${GLUE}${formatDefault(doc.default)}]`);
     }
   }
@@ -192,8 +195,6 @@ function renderOptionRow(option: CliOption, docs: ReadonlyMap<string, SettingDoc
 }
 
 function formatDefault(value: unknown): string {
-  // An empty string would print as nothing; show it quoted ("off" for `spa`).
-  if (value === "") return '""';
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 

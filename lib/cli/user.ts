@@ -23,7 +23,7 @@ import {
   writeUsersFile,
 } from "../auth/users.ts";
 import { withUsersFileLock } from "../auth/users_lock.ts";
-import { readGrantedEnv } from "../permissions.ts";
+import { readGrantedEnv } from "./permissions.ts";
 import { CliError } from "./args.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
 import { renderHelp } from "./help.ts";

@@ -1,14 +1,16 @@
 /**
  * @module
- * `--workers N`: extra isolates (Web Workers) that each build their own app
- * and hot-file cache and listen on the main isolate's port with
- * SO_REUSEPORT, so the kernel spreads connections across them. The main
+ * `--workers N`: extra isolates (Web Workers) that each compile their own
+ * runtime (hot-file cache included) and listen on the main isolate's port
+ * with SO_REUSEPORT, so the kernel spreads connections across them. The main
  * isolate binds first (which settles `--port 0`), starts the others, prints
- * the ready line once they all listen, and stops them on shutdown.
+ * the ready line once they all listen, hands them the site rules it
+ * reloads, and stops them on shutdown.
  * Workers inherit the process's Deno permissions; nothing is widened.
  */
 
 import type { Settings } from "../config/schema.ts";
+import type { SiteRules } from "../rules/site_rules.ts";
 
 /** What the main isolate sends a worker to start it. */
 export interface WorkerStartMessage {
@@ -20,6 +22,21 @@ export interface WorkerStartMessage {
   /** The config file in use: one of berth's own files, never served. */
   configFile?: string | null;
 }
+
+/** What the main isolate sends a worker after a hot reload: the rules now in force. */
+export interface WorkerRulesMessage {
+  kind: "rules";
+  rules: SiteRules;
+}
+
+/** What the main isolate sends a worker to stop it within `timeoutMs`. */
+export interface WorkerStopMessage {
+  kind: "stop";
+  timeoutMs: number;
+}
+
+/** Every message a worker receives. */
+export type WorkerMessage = WorkerStartMessage | WorkerRulesMessage | WorkerStopMessage;
 
 /** What a worker answers. */
 export type WorkerReply =
@@ -45,7 +62,15 @@ export interface WorkerPoolOptions {
 
 /** The running extra isolates. */
 export interface WorkerPool {
-  /** Asks every worker to stop gracefully within `timeoutMs`, then terminates them. */
+  /**
+   * Hands every worker the rules the main isolate reloaded, so all isolates
+   * answer with the same rules (structured clone keeps the compiled patterns).
+   */
+  setRules(rules: SiteRules): void;
+  /**
+   * Asks every worker to stop gracefully within `timeoutMs`, then terminates
+   * them; a second call waits for the first.
+   */
   stop(timeoutMs: number): Promise<void>;
 }
 
@@ -109,17 +134,26 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     for (const worker of workers) worker.terminate();
     throw error;
   }
+  let stopping: Promise<void> | undefined;
+  const stopAll = async (timeoutMs: number) => {
+    const stop: WorkerStopMessage = { kind: "stop", timeoutMs };
+    await Promise.all(
+      workers.map((worker) =>
+        waitForReply(worker, "stopped", timeoutMs + 1000, () => worker.postMessage(stop))
+          .catch(() => {})
+      ),
+    );
+    for (const worker of workers) worker.terminate();
+  };
   return {
-    async stop(stopTimeoutMs: number) {
-      await Promise.all(workers.map((worker) =>
-        waitForReply(
-          worker,
-          "stopped",
-          stopTimeoutMs + 1000,
-          () => worker.postMessage({ kind: "stop", timeoutMs: stopTimeoutMs }),
-        ).catch(() => {})
-      ));
-      for (const worker of workers) worker.terminate();
+    setRules(rules) {
+      if (stopping !== undefined) return;
+      const message: WorkerRulesMessage = { kind: "rules", rules };
+      for (const worker of workers) worker.postMessage(message);
+    },
+    stop(timeoutMs) {
+      stopping ??= stopAll(timeoutMs);
+      return stopping;
     },
   };
 }

@@ -1,10 +1,10 @@
 /**
  * @module
  * Loads the effective settings from their sources, highest precedence first:
- * command-line flags > `BERTH_*` environment variables > config file
- * (`berth.json` / `berth.jsonc` in the working directory, or `--config FILE`)
- * > defaults. Each source is validated on its own so an error names where the
- * bad value came from; nested objects merge field by field.
+ * command-line flags > `BERTH_*` environment variables > config file (see
+ * `config_file.ts`) > defaults. Each source is validated on its own so an
+ * error names where the bad value came from; nested objects merge field by
+ * field.
  *
  * IO happens only through the injectable `readTextFile` and `fileExists`, so
  * tests run without touching the disk or the real environment.
@@ -13,31 +13,24 @@
 import { describeOwnFilesInRoot } from "./own_files.ts";
 import { dirname, resolve } from "node:path";
 import * as v from "valibot";
+import { CONFIG_ENV_NAME, findConfigFile, readConfigFileValues } from "./config_file.ts";
 import { ConfigError, findClosestName, formatValue } from "./errors.ts";
-import { parseJsonc } from "./jsonc.ts";
+import { findArrayForObject } from "./json_schema.ts";
 import { formatPath, getPath, RESERVED_KEYS, setPath } from "./paths.ts";
 import {
-  describeAllowed,
-  describeSettings,
-  ENV_PREFIX,
-  findArrayForObject,
-  type SettingDoc,
   type Settings,
   SETTINGS_OBJECT_SCHEMA,
   SETTINGS_SCHEMA,
   type SettingsInput,
   URL_VALUE_REGEXP,
 } from "./schema.ts";
+import { describeSettings, ENV_PREFIX, type SettingDoc } from "./settings_docs.ts";
 import { describeField, describeIssue, type IssueOrigin, type SettingSource } from "./messages.ts";
 import { parseSettingText } from "./text_value.ts";
 import { mergeRecord } from "./values.ts";
-import { isLoopbackAddress } from "../http/ip_address.ts";
+import { collectWarnings } from "./warnings.ts";
 
-/** File names looked for in the working directory, in order. */
-export const CONFIG_FILE_NAMES: readonly string[] = ["berth.json", "berth.jsonc"];
-
-/** The variable that names the config file, like `--config`. */
-export const CONFIG_ENV_NAME = `${ENV_PREFIX}CONFIG`;
+export { CONFIG_ENV_NAME } from "./config_file.ts";
 
 /** Where an effective setting came from. */
 export type { SettingSource } from "./messages.ts";
@@ -82,8 +75,6 @@ export const SETTINGS_ENV_NAMES: readonly string[] = [
   ...SETTING_DOCS.flatMap((doc) => doc.env === null ? [] : [doc.env]),
 ];
 
-const WILDCARD_HOSTS: ReadonlySet<string> = new Set(["0.0.0.0", "::", "0:0:0:0:0:0:0:0"]);
-
 /**
  * Loads, validates and merges the settings from every source.
  *
@@ -94,21 +85,12 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Loaded
   const cwd = options.cwd;
 
   const envLayer = options.env === undefined ? undefined : readEnvSettings(options.env, warnings);
-  const file = await findConfigFile(options, {
-    envConfigPath: envLayer?.configPath,
-    warnings,
-  });
+  const file = await findConfigFile({ ...options, envConfigPath: envLayer?.configPath, warnings });
 
   const layers: { source: SettingSource; values: Record<string, unknown> }[] = [];
   if (file !== null) {
     const origin: Origin = { source: "file", display: file.display };
-    const raw = parseJsonc(file.text, file.display);
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-      throw new ConfigError(
-        `Invalid config in ${file.display}: ${formatValue(raw)} is not an object of settings`,
-      );
-    }
-    const values = validateLayer(raw as Record<string, unknown>, origin);
+    const values = validateLayer(readConfigFileValues(file), origin);
     resolvePaths(values, dirname(file.path));
     layers.push({ source: "file", values });
   }
@@ -137,77 +119,6 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Loaded
   warnings.push(...collectWarnings(settings));
   warnings.push(...describeOwnFilesInRoot(settings, { configFile: file?.path ?? null, cwd }));
   return { settings, sources, configFile: file?.path ?? null, warnings };
-}
-
-/**
- * Lists the risky but valid choices in `settings`, one sentence each, for the
- * startup log and `berth check`.
- */
-export function collectWarnings(settings: Settings): string[] {
-  const warnings: string[] = [];
-  const publicBind = isPublicHost(settings.host);
-  if (WILDCARD_HOSTS.has(settings.host)) {
-    warnings.push(
-      `"host" is "${settings.host}": berth listens on every network interface, so other machines can read the served files`,
-    );
-  } else if (publicBind) {
-    warnings.push(
-      `"host" is "${settings.host}", not a loopback address: other machines on that network can read the served files`,
-    );
-  }
-  if (settings.listing && publicBind) {
-    warnings.push(
-      `"listing" is on with a public "host": anyone who can reach berth can browse every directory`,
-    );
-  }
-  if (settings.dotfiles) {
-    warnings.push(
-      `"dotfiles" is on: names starting with "." such as .git and .env are served`,
-    );
-  }
-  const tls = settings.cert !== undefined && settings.key !== undefined;
-  if (publicBind && !tls && settings.auth.users !== undefined && !settings.trustProxy) {
-    warnings.push(
-      `"auth.users" is set with a public "host" and no TLS: passwords and session cookies cross the network in clear text; add "cert" and "key" or run behind a TLS proxy with "trustProxy"`,
-    );
-  }
-  if (settings.key !== undefined && settings.cert === undefined) {
-    warnings.push(`"key" is set without "cert": TLS needs both, so berth serves plain HTTP`);
-  }
-  if (settings.cert !== undefined && settings.key === undefined) {
-    warnings.push(`"cert" is set without "key": TLS needs both, so berth serves plain HTTP`);
-  }
-  const headers = new Map(
-    Object.entries(settings.headers).map(([name, value]) => [name.toLowerCase(), value.trim()]),
-  );
-  const allowOrigin = settings.cors ? "*" : headers.get("access-control-allow-origin");
-  if (
-    allowOrigin === "*" &&
-    headers.get("access-control-allow-credentials")?.toLowerCase() === "true"
-  ) {
-    warnings.push(
-      `"Access-Control-Allow-Origin: *" with "Access-Control-Allow-Credentials: true": browsers reject credentialed requests to a wildcard origin; name the allowed origins instead`,
-    );
-  }
-  if (!settings.securityHeaders) {
-    warnings.push(
-      `"securityHeaders" is off: responses lack nosniff, Referrer-Policy and X-Frame-Options`,
-    );
-  }
-  if (/^(?:\/|[A-Za-z]:[\\/]?)$/.test(settings.root)) {
-    warnings.push(`"root" is "${settings.root}": the whole filesystem is served`);
-  }
-  if (settings.metrics && settings.metricsAccess === "any" && publicBind) {
-    warnings.push(
-      `"metricsAccess" is "any" with a public "host": anyone who can reach berth can read its traffic metrics`,
-    );
-  }
-  return warnings;
-}
-
-/** Whether berth bound to `host` is reachable from other machines. */
-export function isPublicHost(host: string): boolean {
-  return host.toLowerCase() !== "localhost" && !isLoopbackAddress(host);
 }
 
 /** Values read from `BERTH_*` variables, before validation. */
@@ -257,98 +168,6 @@ function parseEnvValue(text: string, doc: SettingDoc): unknown {
   );
 }
 
-/** The config file chosen, with its text. */
-interface ConfigFile {
-  path: string;
-  display: string;
-  text: string;
-}
-
-async function findConfigFile(
-  options: LoadSettingsOptions,
-  context: { envConfigPath?: string; warnings: string[] },
-): Promise<ConfigFile | null> {
-  const readTextFile = options.readTextFile ?? readTextFileWithDeno;
-  const fileExists = options.fileExists ?? fileExistsWithDeno;
-  const explicit = options.configPath ?? context.envConfigPath;
-  if (explicit !== undefined) {
-    const what = options.configPath !== undefined ? `"--config"` : `"${CONFIG_ENV_NAME}"`;
-    if (explicit === "") throw new ConfigError(`Invalid ${what}: "" is not a file path`);
-    const path = resolve(options.cwd, explicit);
-    try {
-      return { path, display: explicit, text: await readTextFile(path) };
-    } catch (error) {
-      throw new ConfigError(
-        `Cannot read config file "${explicit}" (from ${what}): ${describeReadError(error, path)}`,
-        { cause: error },
-      );
-    }
-  }
-  let found: ConfigFile | null = null;
-  for (const name of CONFIG_FILE_NAMES) {
-    const path = resolve(options.cwd, name);
-    if (!await existsOrFalse(fileExists, path)) continue;
-    if (found !== null) {
-      context.warnings.push(`Found both ${found.display} and ${name}: using ${found.display}`);
-      break;
-    }
-    try {
-      found = { path, display: name, text: await readTextFile(path) };
-    } catch (error) {
-      // SECURITY: without read permission a config file is as good as absent;
-      // berth must not ask for more access than the user granted.
-      if (isAccessError(error) || error instanceof Deno.errors.NotFound) continue;
-      throw new ConfigError(
-        `Cannot read config file "${name}": ${describeReadError(error, path)}`,
-        {
-          cause: error,
-        },
-      );
-    }
-  }
-  return found;
-}
-
-async function existsOrFalse(
-  fileExists: (path: string) => Promise<boolean>,
-  path: string,
-): Promise<boolean> {
-  try {
-    return await fileExists(path);
-  } catch (error) {
-    if (isAccessError(error) || error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-async function readTextFileWithDeno(path: string): Promise<string> {
-  return await Deno.readTextFile(path);
-}
-
-async function fileExistsWithDeno(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || isAccessError(error)) return false;
-    throw error;
-  }
-}
-
-function isAccessError(error: unknown): boolean {
-  return error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
-}
-
-function describeReadError(error: unknown, path: string): string {
-  if (error instanceof Deno.errors.NotFound) return "no such file";
-  if (error instanceof Deno.errors.NotCapable) {
-    return `read access not granted, run with --allow-read=${path}`;
-  }
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
-  if (error instanceof Error) return error.message.split("\n")[0];
-  return String(error);
-}
-
 /**
  * Validates one source's values with the per-field schema and returns only
  * the values it set (no defaults), so layers can be merged.
@@ -365,11 +184,9 @@ function validateLayer(values: Record<string, unknown>, origin: Origin): Record<
   }
   const misplaced = findArrayForObject(values, SETTINGS_OBJECT_SCHEMA);
   if (misplaced !== undefined) {
-    const { path, value, schema } = misplaced;
+    const { path, value, allowed } = misplaced;
     throw new ConfigError(
-      `${describeField(formatPath(path), origin)}: ${formatValue(value)} is not ${
-        describeAllowed(schema)
-      }`,
+      `${describeField(formatPath(path), origin)}: ${formatValue(value)} is not ${allowed}`,
     );
   }
   const result = v.safeParse(SETTINGS_OBJECT_SCHEMA, values);

@@ -10,13 +10,13 @@ import type * as v from "valibot";
 import { findClosestName, formatValue } from "./errors.ts";
 import { formatPath } from "./paths.ts";
 import {
-  type AnySchema,
-  childSchema,
+  childNode,
   describeAllowed,
-  describeSettings,
-  SETTINGS_OBJECT_SCHEMA,
-  unwrap,
-} from "./schema.ts";
+  listAllowedKeys,
+  type SchemaNode,
+  settingsSchemaNode,
+} from "./json_schema.ts";
+import { describeSettings } from "./settings_docs.ts";
 
 /** Where a setting's value came from. */
 export type SettingSource = "cli" | "env" | "file" | "default";
@@ -48,7 +48,7 @@ let settingDocs: ReturnType<typeof describeSettings> | undefined;
 export function describeIssue(issue: v.BaseIssue<unknown>, origin: IssueOrigin): string {
   if (origin.source === "users-file") return describeUsersFileIssue(issue, origin.path);
   const items = issue.path ?? [];
-  const isRule = items.length === 0 || issue.type === "raw_check";
+  const isRule = items.length === 0 || issue.type === "partial_check";
   if (origin.source === "merged" || (origin.source === "library" && isRule)) {
     return describeRuleIssue(issue, origin);
   }
@@ -57,9 +57,9 @@ export function describeIssue(issue: v.BaseIssue<unknown>, origin: IssueOrigin):
 
   if (issue.type === "strict_object" && last?.origin === "key") {
     const parentKeys = keys.slice(0, -1);
-    let parent: AnySchema | undefined = SETTINGS_OBJECT_SCHEMA as AnySchema;
-    for (const key of parentKeys) parent = parent && childSchema(parent, key);
-    const allowedKeys = Object.keys((parent && unwrap(parent).entries) ?? {});
+    let parent: SchemaNode | undefined = settingsSchemaNode();
+    for (const key of parentKeys) parent = parent && childNode(parent, key);
+    const allowedKeys = listAllowedKeys(parent);
     const name = formatPath(keys);
     const guess = findClosestName(String(last.key), allowedKeys);
     const hint = guess !== undefined
@@ -73,13 +73,13 @@ export function describeIssue(issue: v.BaseIssue<unknown>, origin: IssueOrigin):
   }
 
   // Walk the schema along the issue path to learn what the failing part allows.
-  let schema: AnySchema | undefined = SETTINGS_OBJECT_SCHEMA as AnySchema;
+  let node: SchemaNode | undefined = settingsSchemaNode();
   for (const item of items) {
-    schema = schema && childSchema(schema, item.key as string | number, {
+    node = node && childNode(node, item.key as string | number, {
       recordKey: item.origin === "key",
     });
   }
-  const allowed = schema === undefined ? "valid here" : describeAllowed(schema);
+  const allowed = node === undefined ? "valid here" : describeAllowed(node);
   // A bad record key is reported against the record, with the key as the value.
   const fieldKeys = last?.origin === "key" ? keys.slice(0, -1) : keys;
   const fieldName = formatPath(fieldKeys);

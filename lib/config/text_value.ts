@@ -6,7 +6,7 @@
  * second). Range and integer checks stay with the schema.
  */
 
-import type { SettingDoc } from "./schema.ts";
+import type { SettingDoc } from "./settings_docs.ts";
 import { parseBooleanWord } from "./values.ts";
 
 /**

@@ -143,6 +143,17 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /**
+ * Whether `host` names this machine: `localhost` (any case, RFC 6761 §6.3),
+ * or a loopback address as {@linkcode isLoopbackAddress} reads it, bare or in
+ * URL brackets (`[::1]`). For hosts from settings and URLs; a client's address
+ * is never a name, so the request path uses `isLoopbackAddress`.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  return bare.toLowerCase() === "localhost" || isLoopbackAddress(bare);
+}
+
+/**
  * A host as it appears in a URL or a Deno `net` permission: IPv6 literals in
  * brackets (`[::1]`), names and IPv4 as they are. Already bracketed hosts are
  * left alone.

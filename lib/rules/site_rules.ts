@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { FileSystem } from "../fs/types.ts";
 import { compileHeaderRecord, type HeaderRule, parseHeaders } from "./headers_file.ts";
 import { parseRedirectLines, parseRedirects, type RedirectRule } from "./redirects_file.ts";
-import type { ParseRulesResult, RuleProblem } from "./rule_error.ts";
+import { type ParseRulesResult, type RuleProblem, RulesError } from "./rule_error.ts";
 
 /** File names read from the root (and never served). */
 export const SITE_RULE_FILES = {
@@ -101,6 +101,16 @@ export async function loadSiteRules(options: LoadSiteRulesOptions): Promise<Load
 
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, rules: Object.freeze({ headers, redirects }) };
+}
+
+/**
+ * Loads the site rules into a new holder, for startup.
+ * @throws {RulesError} listing every problem with its file and line.
+ */
+export async function loadSiteRulesHolder(options: LoadSiteRulesOptions): Promise<SiteRulesHolder> {
+  const loaded = await loadSiteRules(options);
+  if (!loaded.ok) throw new RulesError(loaded.problems);
+  return createSiteRulesHolder(loaded.rules);
 }
 
 /** Parses the root file `name` with `parse`; an absent file has no rules. */

@@ -50,6 +50,13 @@ export function forbidsTransform(cacheControl: string): boolean {
   return NO_TRANSFORM_REGEXP.test(cacheControl);
 }
 
+/** Reports whether operator headers carry `Cache-Control: no-transform` (no re-encoding then). */
+export function forbidsTransformGlobally(headers: Readonly<Record<string, string>>): boolean {
+  return Object.entries(headers).some(([name, value]) =>
+    name.toLowerCase() === "cache-control" && forbidsTransform(value)
+  );
+}
+
 /** The ETag of an encoded representation: the identity tag with `-<coding>` inside the quotes. */
 export function encodedEtag(etag: string, encoding: Encoding): string {
   return `${etag.slice(0, -1)}-${encoding}"`;

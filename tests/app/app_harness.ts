@@ -5,6 +5,7 @@
  */
 
 import { createApp } from "../../lib/app.ts";
+import { compileRuntime } from "../../lib/runtime.ts";
 import type { Handler, RequestContext } from "../../lib/compose.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../../lib/config/schema.ts";
 import { denoFileSystem } from "../../lib/fs/deno_fs.ts";
@@ -20,7 +21,7 @@ export async function buildApp(
   tls = false,
 ): Promise<Handler> {
   const settings: Settings = { ...DEFAULT_SETTINGS, ...overrides, root };
-  return await createApp({ settings, fs: denoFileSystem, root, tls });
+  return createApp(await compileRuntime(settings, { fs: denoFileSystem, root, tls }));
 }
 
 /** Sends `path` (a path plus optional query) through `app`. */

@@ -4,7 +4,8 @@ import type { Handler } from "../../lib/compose.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../../lib/config/schema.ts";
 import { denoFileSystem } from "../../lib/fs/deno_fs.ts";
 import type { FileSystem } from "../../lib/fs/types.ts";
-import { createFileCache, type FileCache } from "../../lib/serve/file_cache.ts";
+import type { FileCache } from "../../lib/serve/file_cache.ts";
+import { compileRuntime } from "../../lib/runtime.ts";
 import { send, sendText } from "./app_harness.ts";
 
 /** A fresh root plus an app over it sharing `cache`, for tests that edit files. */
@@ -12,14 +13,14 @@ async function setup(
   overrides: Partial<Settings> = {},
 ): Promise<{ root: string; app: Handler; cache: FileCache }> {
   const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-cache-" }));
-  const settings: Settings = { ...DEFAULT_SETTINGS, ...overrides, root };
-  const cache = createFileCache(denoFileSystem, {
-    enabled: true,
-    maxFileBytes: settings.cache.maxFileBytes,
-    maxTotalBytes: settings.cache.maxTotalBytes,
-  });
-  const app = await createApp({ settings, fs: denoFileSystem, root, tls: false, cache });
-  return { root, app, cache };
+  const settings: Settings = {
+    ...DEFAULT_SETTINGS,
+    ...overrides,
+    root,
+    cache: { ...DEFAULT_SETTINGS.cache, ...overrides.cache, enabled: true },
+  };
+  const runtime = await compileRuntime(settings, { fs: denoFileSystem, root, tls: false });
+  return { root, app: createApp(runtime), cache: runtime.cache };
 }
 
 /** Moves `path`'s mtime a second back: the cache keeps nothing changed in the last moments. */
@@ -227,7 +228,7 @@ Deno.test("serveFiles() serves from disk with the cache turned off", async () =>
       root,
       cache: { ...DEFAULT_SETTINGS.cache, enabled: false },
     };
-    const app = await createApp({ settings, fs: denoFileSystem, root, tls: false });
+    const app = createApp(await compileRuntime(settings, { fs: denoFileSystem, root, tls: false }));
     await Deno.writeTextFile(`${root}/x.txt`, "1");
     assert.equal((await sendText(app, "/x.txt")).body, "1");
     await Deno.writeTextFile(`${root}/x.txt`, "22");
@@ -275,7 +276,7 @@ Deno.test("serveFiles() answers 404, not 500, for a file that vanishes between i
     const vanishing: FileSystem = { ...denoFileSystem, open: gone, readFile: gone };
     delete vanishing.readRangeSync;
     const settings: Settings = { ...DEFAULT_SETTINGS, root };
-    const app = await createApp({ settings, fs: vanishing, root, tls: false });
+    const app = createApp(await compileRuntime(settings, { fs: vanishing, root, tls: false }));
     for (
       const [path, init] of [
         ["/small.txt", {}],
@@ -308,7 +309,7 @@ Deno.test("serveFiles() reuses what the routing layers' probe resolved instead o
       },
     };
     const settings: Settings = { ...DEFAULT_SETTINGS, root, cleanUrls: true };
-    const app = await createApp({ settings, fs: counting, root, tls: false });
+    const app = createApp(await compileRuntime(settings, { fs: counting, root, tls: false }));
     realPaths.length = 0;
     // Clean URLs probe `about.html` to rewrite `/about`; the core then serves that very file.
     const response = await sendText(app, "/about");

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createApp } from "../../lib/app.ts";
+import { compileRuntime } from "../../lib/runtime.ts";
 import type { Handler, RequestContext } from "../../lib/compose.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../../lib/config/schema.ts";
 import { hashPassword } from "../../lib/auth/passwords.ts";
@@ -125,13 +126,14 @@ async function createSite(): Promise<Site> {
         },
         ...overrides,
       };
-      return await createApp({
-        settings,
-        fs: denoFileSystem,
-        root,
-        tls: false,
-        configFile: join(root, "berth.json"),
-      });
+      return createApp(
+        await compileRuntime(settings, {
+          fs: denoFileSystem,
+          root,
+          tls: false,
+          configFile: join(root, "berth.json"),
+        }),
+      );
     },
     cleanup: () => Deno.remove(root, { recursive: true }),
   };

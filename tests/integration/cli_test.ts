@@ -252,6 +252,12 @@ processTest("berth check applies CLI over BERTH_* env over the config file", asy
       env: { BERTH_PORT: "9100" },
     });
     assert.match(fromCli.stdout, /port\s+= 9200/);
+    // Warnings are reported but do not fail the check.
+    const warned = await runBerth(["check", "--config", config, "--host", "0.0.0.0"], {
+      permissions: [`--allow-read=${dir}`],
+    });
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.match(warned.stdout, /^warning: "host" is "0\.0\.0\.0"/m);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { formatHttpDate } from "../../lib/http/http_date.ts";
-import { createEtagFromDigest, type EmbeddedManifest } from "../../lib/embedded.ts";
+import { createEtagFromDigest, type EmbeddedManifest } from "../../lib/fs/embedded.ts";
 import { binaryName, findTarget } from "../../scripts/compile_plan.ts";
 import { stageSite } from "../../scripts/stage_site.ts";
 import { createFixtureTree, FIXTURE_CONTENT, FIXTURE_NAMES } from "../fixtures/tree.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { CLI_OPTIONS, CliError, type CliValues, parseCli } from "../../lib/cli/args.ts";
 import { loadSettings } from "../../lib/config/load.ts";
-import { describeSettings } from "../../lib/config/schema.ts";
+import { describeSettings } from "../../lib/config/settings_docs.ts";
 
 /** Parses argv that must mean "serve" and returns its values. */
 function serveValues(argv: string[]): CliValues {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { CLI_OPTIONS } from "../../lib/cli/args.ts";
 import { EXIT_CODES, renderHelp, renderVersion } from "../../lib/cli/help.ts";
-import { describeSettings } from "../../lib/config/schema.ts";
+import { describeSettings } from "../../lib/config/settings_docs.ts";
 
 Deno.test("renderHelp() lists every option with its schema description", () => {
   const help = renderHelp();
@@ -38,6 +38,13 @@ Deno.test("renderHelp() shows defaults and the BERTH_ variables of flags", () =>
   ) {
     assert.ok(help.includes(text), text);
   }
+  // An empty default means off and is not shown as `[default: ""]`.
+  const lines = help.split("\n");
+  const spa = lines.findIndex((line) => line.includes("--spa[=FILE]"));
+  const spaRow = lines.slice(spa, spa + 2).join(" ");
+  assert.match(spaRow, /\[env: BERTH_SPA\]/);
+  assert.doesNotMatch(spaRow, /\[default:/);
+  assert.doesNotMatch(help, /\[default: ""\]/);
   // Settings without a flag are still named, so users know they exist.
   for (const name of ["limits.maxUrlLength", "cacheControl.immutable", "notFoundPage", "index"]) {
     assert.ok(help.includes(name), name);
@@ -50,7 +57,8 @@ Deno.test("renderHelp() documents precedence, exit codes and examples", () => {
   assert.match(help, /berth check \[ROOT\] \[OPTIONS\]/);
   assert.match(help, /command-line flag, a BERTH_\* environment\s+variable/);
   for (const { code } of EXIT_CODES) assert.match(help, new RegExp(`^  ${code}  \\S`, "m"));
-  assert.deepEqual(EXIT_CODES.map(({ code }) => code), [0, 2, 3, 4, 130, 143]);
+  assert.deepEqual(EXIT_CODES.map(({ code }) => code), [0, 1, 2, 3, 4, 130, 143]);
+  assert.match(help, /1 {2}an unexpected failure/);
   assert.match(help, /3 {2}the port is already in use/);
   assert.match(help, /4 {2}a Deno permission is missing/);
   assert.ok(help.includes("deno run --allow-net --allow-read=./site main.ts ./site"));

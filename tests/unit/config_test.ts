@@ -10,20 +10,13 @@ import * as v from "valibot";
 import { ConfigError, findClosestName, formatValue } from "../../lib/config/errors.ts";
 import { MAX_JSONC_DEPTH, parseJsonc } from "../../lib/config/jsonc.ts";
 import {
-  collectWarnings,
-  isPublicHost,
   type LoadedSettings,
   loadSettings,
   type LoadSettingsOptions,
 } from "../../lib/config/load.ts";
-import {
-  DEFAULT_SETTINGS,
-  describeSettings,
-  isSecretName,
-  type Settings,
-  SETTINGS_SCHEMA,
-  toEnvName,
-} from "../../lib/config/schema.ts";
+import { DEFAULT_SETTINGS, type Settings, SETTINGS_SCHEMA } from "../../lib/config/schema.ts";
+import { describeSettings, isSecretName, toEnvName } from "../../lib/config/settings_docs.ts";
+import { collectWarnings, isPublicHost } from "../../lib/config/warnings.ts";
 
 const CWD = "/work/project";
 
@@ -1243,8 +1236,6 @@ Deno.test("collectWarnings() flags public binds, dotfiles, listings and risky he
       [/every network interface/, /^"listing" is on with a public "host"/],
     ],
     [{ dotfiles: true }, [/^"dotfiles" is on: names starting with "\." such as \.git and \.env/]],
-    [{ key: "/k.pem" }, [/^"key" is set without "cert"/]],
-    [{ cert: "/c.pem" }, [/^"cert" is set without "key"/]],
     [
       {
         headers: {

@@ -6,7 +6,7 @@ import {
   type EmbeddedManifest,
   parseEmbeddedManifest,
   resolveEmbeddedPaths,
-} from "../../lib/embedded.ts";
+} from "../../lib/fs/embedded.ts";
 import type { FileInfo, FileSystem } from "../../lib/fs/types.ts";
 import { computeEtag } from "../../lib/http/etag.ts";
 import { detectBuildMode } from "../../lib/version.ts";
@@ -158,7 +158,10 @@ Deno.test("`detectBuildMode()` names the four ways berth can be running", () => 
 Deno.test("`renderEntryModule()` imports the CLI and the manifest relative to the entry", () => {
   const source = renderEntryModule("../../lib");
   assert.match(source, /import \{ runCli \} from "\.\.\/\.\.\/lib\/cli\/run\.ts";/);
-  assert.match(source, /import \{ parseEmbeddedManifest \} from "\.\.\/\.\.\/lib\/embedded\.ts";/);
+  assert.match(
+    source,
+    /import \{ parseEmbeddedManifest \} from "\.\.\/\.\.\/lib\/fs\/embedded\.ts";/,
+  );
   assert.match(source, /import manifest from "\.\/manifest\.json" with \{ type: "json" \};/);
   assert.match(source, /runCli\(Deno\.args, \{ embedded \}\)/);
   assert.match(source, /import\.meta\.dirname/);

@@ -3,6 +3,7 @@ import {
   formatUrlHost,
   isInRange,
   isLoopbackAddress,
+  isLoopbackHost,
   normalizeIpAddress,
   normalizePeerAddress,
   parseIpAddress,
@@ -118,6 +119,30 @@ Deno.test("isLoopbackAddress() accepts every spelling of loopback and nothing el
   ) {
     assert.ok(!isLoopbackAddress(address), address);
   }
+});
+
+Deno.test("isLoopbackHost() accepts localhost and every loopback address, bare or bracketed", () => {
+  const table: [host: string, loopback: boolean][] = [
+    ["localhost", true],
+    ["LocalHost", true],
+    ["127.0.0.1", true],
+    ["127.1.2.3", true],
+    ["::1", true],
+    ["[::1]", true],
+    ["0:0:0:0:0:0:0:1", true],
+    ["[0000:0000:0000:0000:0000:0000:0000:0001]", true],
+    ["::ffff:127.0.0.1", true],
+    ["[::ffff:7f00:1]", true],
+    ["localhost.", false],
+    ["localhost.example", false],
+    ["128.0.0.1", false],
+    ["0.0.0.0", false],
+    ["::", false],
+    ["[::2]", false],
+    ["example.org", false],
+    ["", false],
+  ];
+  for (const [host, loopback] of table) assert.equal(isLoopbackHost(host), loopback, host);
 });
 
 Deno.test("formatUrlHost() brackets IPv6 literals only", () => {

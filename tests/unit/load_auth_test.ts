@@ -55,7 +55,7 @@ Deno.test("loadAuth() turns login off when only a public key is configured", asy
 });
 
 Deno.test("collectWarnings() warns about passwords over plain HTTP on a public address", async () => {
-  const { collectWarnings } = await import("../../lib/config/load.ts");
+  const { collectWarnings } = await import("../../lib/config/warnings.ts");
   const auth = { ...DEFAULT_SETTINGS.auth, users: "/srv/users.json" };
   const clear = collectWarnings(settingsWith({ host: "0.0.0.0", auth }));
   assert.ok(clear.some((warning) => /clear text/.test(warning)));

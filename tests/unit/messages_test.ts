@@ -57,7 +57,13 @@ Deno.test("describeIssue() says where a field blamed by a cross-field rule was s
     fileDisplay: undefined,
   });
   assert.match(message, /^Invalid settings: .*\("key" is set by "BERTH_KEY"\)$/);
-  assert.match(describeIssue(issue, { source: "library" }), /^Invalid setting/);
+  assert.equal(
+    describeIssue(issue, { source: "library" }),
+    'Invalid settings: "key" is set but "cert" is not: TLS needs both the certificate and its private key',
+  );
+  // The rule reads only cert and key, so it still speaks when another field is bad.
+  const both = v.safeParse(SETTINGS_SCHEMA, { key: "k.pem", port: "x" });
+  assert.deepEqual(both.issues?.map((item) => v.getDotPath(item)), ["port", "key"]);
 });
 
 Deno.test("describeIssue() keeps the users file schema's own wording and path", () => {

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { describeSettings, type SettingDoc } from "../../lib/config/schema.ts";
+import { describeSettings, type SettingDoc } from "../../lib/config/settings_docs.ts";
 import { parseSettingText } from "../../lib/config/text_value.ts";
 
 function doc(name: string): SettingDoc {

@@ -10,7 +10,7 @@
  * removed again on a clean stop.
  */
 
-import { canWriteFileAtomic, writeFileAtomic } from "./fs/write_file_atomic.ts";
+import { canWriteFileAtomic, writeFileAtomic } from "../fs/write_file_atomic.ts";
 
 /** A ready file that cannot be written; the CLI exits with code 2. */
 export class ReadyFileError extends Error {

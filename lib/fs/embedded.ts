@@ -9,7 +9,7 @@
  */
 
 import { join, sep as SEP } from "node:path";
-import type { FileInfo, FileSystem } from "./fs/types.ts";
+import type { FileInfo, FileSystem } from "./types.ts";
 
 /** Version of the manifest format written by scripts/stage_site.ts. */
 export const EMBEDDED_MANIFEST_FORMAT = 1;

@@ -5,7 +5,7 @@
  * add instead of failing later with a NotCapable error mid-request.
  */
 
-import { formatUrlHost } from "./http/ip_address.ts";
+import { formatUrlHost } from "../http/ip_address.ts";
 
 /** One access berth needs. */
 export interface PermissionNeed {

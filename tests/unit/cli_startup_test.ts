@@ -1,0 +1,45 @@
+/** How startup failures become the CLI's exit code and one line (lib/cli/startup.ts). */
+
+import assert from "node:assert/strict";
+import { CliError } from "../../lib/cli/args.ts";
+import { EXIT_CODE } from "../../lib/cli/exit_codes.ts";
+import { ReadyFileError } from "../../lib/cli/ready_file.ts";
+import { StartupError, toStartupError } from "../../lib/cli/startup.ts";
+import { ConfigError } from "../../lib/config/errors.ts";
+import { RulesError } from "../../lib/rules/rule_error.ts";
+import { AddressInUseError, TlsError } from "../../lib/server.ts";
+
+const CASES: [error: unknown, exitCode: number | null, message: string | RegExp | null][] = [
+  [new StartupError(EXIT_CODE.PERMISSION, "needs read access"), 4, "needs read access"],
+  [new CliError('Unknown option "--nope"'), 2, 'Unknown option "--nope"'],
+  [new ConfigError('Invalid setting "port"'), 2, 'Invalid setting "port"'],
+  [
+    new RulesError([{ source: "_redirects", line: 3, message: "bad" }]),
+    2,
+    "Invalid site rules: _redirects:3: bad",
+  ],
+  [new ReadyFileError('Cannot write the ready file "x"'), 2, 'Cannot write the ready file "x"'],
+  [new TlsError(), 2, "Cannot start TLS: the certificate or key is not valid PEM"],
+  [
+    new AddressInUseError("127.0.0.1", 8080),
+    3,
+    "Cannot listen on 127.0.0.1:8080: the address is already in use; stop the other process or choose another --port",
+  ],
+  [new Error("TLS handshake bug"), null, null],
+  [new TypeError("x is undefined"), null, null],
+  ["a string", null, null],
+];
+
+Deno.test("toStartupError() maps each typed startup failure to its exit code and line", () => {
+  for (const [error, exitCode, message] of CASES) {
+    const failure = toStartupError(error);
+    const label = String(error);
+    if (exitCode === null) {
+      assert.equal(failure, null, label);
+      continue;
+    }
+    assert.ok(failure instanceof StartupError, label);
+    assert.equal(failure.exitCode, exitCode, label);
+    if (typeof message === "string") assert.equal(failure.message, message, label);
+  }
+});
