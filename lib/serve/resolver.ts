@@ -78,10 +78,13 @@ export function createSiteResolver(options: SiteResolverOptions): SiteResolver {
   const memory = cache?.options.enabled && cache.freshness.isCurrentNow !== null
     ? { cache, isCurrentNow: cache.freshness.isCurrentNow }
     : null;
-  // Policy: the most recently used answers of each kind, least recently used out first.
+  // Policy: at most MAX_REMEMBERED files and directories, least recently used out first.
   const found = createBoundedMap<string, Found>({ maxEntries: MAX_REMEMBERED });
+  // Policy: at most MAX_REMEMBERED "not found" answers, oldest stored out first (a 404 costs
+  // one lookup, and a scan of made-up paths cannot keep its entries alive by repeating them).
   const missing = createBoundedMap<string, readonly [CacheValidator]>({
     maxEntries: MAX_REMEMBERED,
+    touchOnGet: false,
   });
 
   function lookup(key: string): ResolvedPath | undefined {
