@@ -206,9 +206,10 @@ export async function createApp(options: AppOptions): Promise<Handler> {
       exemptPrefix: settings.internalPrefix,
     };
     // The auth layers (and the TOTP/password code under them) load only when used.
-    const [{ login }, { accessGuard, authenticate, createResourceGuard }] = await Promise.all([
+    const [{ login }, { authenticate }, { accessGuard, createResourceGuard }] = await Promise.all([
       import("./middleware/login.ts"),
       import("./middleware/auth.ts"),
+      import("./middleware/access_guard.ts"),
     ]);
     layers.push(login({
       runtime: auth,

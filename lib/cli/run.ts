@@ -253,7 +253,7 @@ async function serve(loaded: LoadedSettings, embedded?: EmbeddedSite): Promise<n
       );
       return EXIT_CODE.USAGE;
     }
-    if (workerCount > 1 && auth?.login === true && !auth.revocationsShared) {
+    if (workerCount > 1 && auth !== null && auth.login !== null && !auth.revocationsShared) {
       // A sign-out would be known to one isolate only; the session would stay open in the rest.
       const dir = dirname(settings.auth.users ?? ".");
       writeStderr(
