@@ -197,7 +197,7 @@ const JWT_CONFIG_SCHEMA = v.strictObject({
   ),
 });
 
-/** The `auth.jwt` settings, as 4a's `loadJwtOptions` consumes them. */
+/** The `auth.jwt` settings, as `loadJwtKeys` and `createTokenVerifier` consume them. */
 export type JwtConfig = v.InferOutput<typeof JWT_CONFIG_SCHEMA>;
 
 /** One `access` rule, validated. */
