@@ -4,13 +4,14 @@
  * place the order of the layers is written:
  *
  * 0. `recordMetrics` (with `--metrics`) — counts every request's final status.
- * 1. `accessLog` — times and logs every request, last-resort 500.
- * 2. Decorators that only add headers, outside the error boundary so error
- *    pages get them too: `customHeaders` (operator overrides), then
- *    `siteHeaders` (`_headers` rules, which may remove berth's own), then
- *    `securityHeaders`, then `cors` (which also answers preflights, before
- *    any authentication).
- * 3. `errorBoundary` — turns thrown HttpErrors (and bugs) into responses.
+ * 1. `accessLog` — times and logs every request.
+ * 2. `errorBoundary` — the one layer turning thrown HttpErrors (and bugs)
+ *    into responses; it gives the pages it builds the header rules too.
+ * 3. `siteHeaders` — the operator's header rules (`_headers` blocks, which
+ *    may remove berth's own headers, then the `headers` setting over them),
+ *    the one decorator; then `cors` answers preflights, before any
+ *    authentication. Every answer is built with the base headers (security
+ *    headers, HSTS under TLS, CORS simple headers) already in it.
  * 4. Guards that may answer early: `limits`, then `rateLimit` (per client,
  *    when configured).
  * 4a. Access control (when configured): `login` (`/_berth/login` and
@@ -38,9 +39,6 @@
  *
  * Every layer decides on the one canonical path in `context.path` (decoded
  * once; `limits` answers 400 when it does not decode), never on the raw URL.
- *
- * (DESIGN.md lists the decorators inside the error boundary; they sit outside
- * it here so that 4xx/5xx pages carry nosniff, operator headers and CORS.)
  */
 
 import { compose, type Handler, type Middleware } from "./compose.ts";
@@ -48,11 +46,10 @@ import type { Settings } from "./config/schema.ts";
 import type { FileSystem } from "./fs/types.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { cors } from "./middleware/cors.ts";
-import { customHeaders } from "./middleware/custom_headers.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
 import { limits } from "./middleware/limits.ts";
-import { securityHeaders } from "./middleware/security_headers.ts";
 import { createBaseHeaders } from "./http/base_headers.ts";
+import { completeBaseHeaders } from "./http/respond.ts";
 import { forbidsTransform } from "./serve/compression.ts";
 import { createFileCache, type FileCache } from "./serve/file_cache.ts";
 import { serveFiles, type ServeFilesOptions } from "./serve/serve_file.ts";
@@ -62,7 +59,7 @@ import { HEALTH_PATH, internalEndpoints, type MetricsAccess } from "./middleware
 import { recordMetrics } from "./middleware/metrics.ts";
 import { redirects } from "./middleware/redirects.ts";
 import { reservedPaths } from "./middleware/reserved_paths.ts";
-import { siteHeaders } from "./middleware/site_headers.ts";
+import { createHeaderRules, siteHeaders } from "./middleware/site_headers.ts";
 import { spaFallback } from "./middleware/spa_fallback.ts";
 import { createPathProbe } from "./rules/path_probe.ts";
 import { RulesError } from "./rules/rule_error.ts";
@@ -162,19 +159,16 @@ export async function createApp(options: AppOptions): Promise<Handler> {
   const layers: Middleware[] = [];
   if (metrics !== null) layers.push(recordMetrics({ registry: metrics }));
   layers.push(accessLog({ skipPaths: [settings.internalPrefix + HEALTH_PATH] }));
-  // Decorators (only add headers).
-  if (Object.keys(settings.headers).length > 0) layers.push(customHeaders(settings.headers));
-  layers.push(siteHeaders({ rules: siteRules }));
-  // The file core builds its answers with the security and CORS headers in
-  // them already (the decorators find them set).
+  // Every answer is built with these; the operator's rules go over them.
   const baseHeaders = createBaseHeaders({
     securityHeaders: settings.securityHeaders,
     tls: options.tls,
     cors: settings.cors,
   });
-  if (settings.securityHeaders) layers.push(securityHeaders({ tls: options.tls }));
-  if (settings.cors) layers.push(cors());
-  layers.push(errorBoundary());
+  const headerRules = createHeaderRules({ rules: siteRules, operatorHeaders: settings.headers });
+  layers.push(errorBoundary({ baseHeaders, headerRules }));
+  layers.push(siteHeaders(headerRules));
+  if (settings.cors) layers.push(cors({ baseHeaders }));
   // Guards that may answer early.
   layers.push(limits(settings.limits));
   if (settings.rateLimit.requestsPerSecond > 0) layers.push(rateLimit(settings.rateLimit));
@@ -204,6 +198,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
       runtime: auth,
       loginPath: `${settings.internalPrefix}login`,
       exemptPrefix: settings.internalPrefix,
+      baseHeaders,
     };
     // The auth layers (and the TOTP/password code under them) load only when used.
     const [{ login }, { accessGuard, authenticate, createResourceGuard }] = await Promise.all([
@@ -213,6 +208,7 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     layers.push(login({
       runtime: auth,
       prefix: settings.internalPrefix,
+      baseHeaders,
     }));
     layers.push(authenticate(authOptions));
     if (auth.rules.length > 0) {
@@ -225,10 +221,11 @@ export async function createApp(options: AppOptions): Promise<Handler> {
     prefix: settings.internalPrefix,
     metrics,
     metricsAccess: toMetricsAccess(settings.metricsAccess),
+    baseHeaders,
   }));
   // Routing: rules, clean URLs, SPA fallback, then the paths never served.
   if (guard !== null) layers.push(guard);
-  layers.push(redirects({ rules: siteRules, probe }));
+  layers.push(redirects({ rules: siteRules, probe, baseHeaders }));
   if (guard !== null) layers.push(guard);
   if (settings.cleanUrls || settings.trailingSlash !== "auto") {
     layers.push(cleanUrls({
@@ -236,30 +233,35 @@ export async function createApp(options: AppOptions): Promise<Handler> {
       trailingSlash: settings.trailingSlash,
       index: settings.index,
       probe,
+      baseHeaders,
     }));
   }
   if (settings.spa !== "") layers.push(spaFallback({ file: settings.spa, probe }));
   layers.push(reservedPaths({ internalPrefix: settings.internalPrefix }));
   if (guard !== null) layers.push(guard);
+  // completeBaseHeaders: the answers the core still builds without them.
   return compose(
     layers,
-    serveFiles({
-      fs: options.fs,
-      root: options.root,
-      dotfiles: settings.dotfiles,
-      listing: settings.listing,
-      index: settings.index,
-      cacheControl: settings.cacheControl,
-      notFoundPage: settings.notFoundPage === "" ? null : settings.notFoundPage,
-      canList,
-      guard: resourceGuard,
-      ownFiles,
-      cache,
+    completeBaseHeaders(
       baseHeaders,
-      compression: {
-        ...settings.compress,
-        enabled: settings.compress.enabled && !forbidsTransformGlobally(settings.headers),
-      },
-    }),
+      serveFiles({
+        fs: options.fs,
+        root: options.root,
+        dotfiles: settings.dotfiles,
+        listing: settings.listing,
+        index: settings.index,
+        cacheControl: settings.cacheControl,
+        notFoundPage: settings.notFoundPage === "" ? null : settings.notFoundPage,
+        canList,
+        guard: resourceGuard,
+        ownFiles,
+        cache,
+        baseHeaders,
+        compression: {
+          ...settings.compress,
+          enabled: settings.compress.enabled && !forbidsTransformGlobally(settings.headers),
+        },
+      }),
+    ),
   );
 }

@@ -10,7 +10,9 @@
 
 import type { AuthenticatedUser, Middleware, RequestContext } from "../compose.ts";
 import { acceptsHtml } from "../http/accept.ts";
+import type { BaseHeaders } from "../http/base_headers.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
+import { respondEmpty } from "../http/respond.ts";
 import { appendHeaderToken } from "../http/response_headers.ts";
 import { CREDENTIAL_VARY, keepPrivate } from "../http/private_caching.ts";
 import {
@@ -41,6 +43,8 @@ export interface AuthOptions {
    * the caller resolved but no rule applied: they make their own checks.
    */
   exemptPrefix?: string;
+  /** The headers every answer starts from (its refusals). */
+  baseHeaders?: BaseHeaders;
 }
 
 /** Who the caller is, and why presented credentials were refused. */
@@ -240,16 +244,16 @@ function denyAccess(
       request,
       STATUS.FORBIDDEN,
       "Your account may not read this path",
-      { preferJson: true },
+      { preferJson: true, baseHeaders: options.baseHeaders },
     );
   } else if (
     runtime.login && request.method === "GET" && acceptsHtml(request.headers.get(HEADER.ACCEPT))
   ) {
     // A browser navigation: send the person to the login page, then back here.
     const location = `${options.loginPath}?next=${encodeURIComponent(nextForUrl(context.url))}`;
-    response = new Response(null, {
-      status: STATUS.SEE_OTHER,
-      headers: { [HEADER.LOCATION]: location, [HEADER.CACHE_CONTROL]: "no-store" },
+    response = respondEmpty(options.baseHeaders ?? {}, STATUS.SEE_OTHER, {
+      [HEADER.LOCATION]: location,
+      [HEADER.CACHE_CONTROL]: "no-store",
     });
   } else {
     const headers = new Headers();
@@ -268,7 +272,7 @@ function denyAccess(
       details.rejected === null
         ? "Sign in to read this path"
         : "The credentials are not valid or have expired",
-      { headers, preferJson: true },
+      { headers, preferJson: true, baseHeaders: options.baseHeaders },
     );
   }
   for (const token of CREDENTIAL_VARY) appendHeaderToken(response.headers, HEADER.VARY, token);
