@@ -239,29 +239,28 @@ export async function createApp(options: AppOptions): Promise<Handler> {
   if (settings.spa !== "") layers.push(spaFallback({ file: settings.spa, probe }));
   layers.push(reservedPaths({ internalPrefix: settings.internalPrefix }));
   if (guard !== null) layers.push(guard);
-  // completeBaseHeaders: the answers the core still builds without them.
+  // The answers the core still builds without the base headers get them here.
+  const coreHeaders = completeBaseHeaders(baseHeaders);
+  if (coreHeaders !== null) layers.push(coreHeaders);
   return compose(
     layers,
-    completeBaseHeaders(
+    serveFiles({
+      fs: options.fs,
+      root: options.root,
+      dotfiles: settings.dotfiles,
+      listing: settings.listing,
+      index: settings.index,
+      cacheControl: settings.cacheControl,
+      notFoundPage: settings.notFoundPage === "" ? null : settings.notFoundPage,
+      canList,
+      guard: resourceGuard,
+      ownFiles,
+      cache,
       baseHeaders,
-      serveFiles({
-        fs: options.fs,
-        root: options.root,
-        dotfiles: settings.dotfiles,
-        listing: settings.listing,
-        index: settings.index,
-        cacheControl: settings.cacheControl,
-        notFoundPage: settings.notFoundPage === "" ? null : settings.notFoundPage,
-        canList,
-        guard: resourceGuard,
-        ownFiles,
-        cache,
-        baseHeaders,
-        compression: {
-          ...settings.compress,
-          enabled: settings.compress.enabled && !forbidsTransformGlobally(settings.headers),
-        },
-      }),
-    ),
+      compression: {
+        ...settings.compress,
+        enabled: settings.compress.enabled && !forbidsTransformGlobally(settings.headers),
+      },
+    }),
   );
 }

@@ -6,6 +6,7 @@
  * an answer sets itself wins and no layer edits a response after it is built.
  */
 
+import type { Middleware } from "../compose.ts";
 import type { BaseHeaders } from "./base_headers.ts";
 import { HEADER } from "./constants.ts";
 import { applyHeaders } from "./response_headers.ts";
@@ -64,25 +65,24 @@ export function redirect(
 }
 
 /**
- * Wraps `handler` (the file core) so the answers it still builds without the
- * base headers get them: keep-if-absent, which for those answers (no CORS
- * header of their own) is what the old decorators did.
- * PERF: one `has()` per response, and no wrapper at all when the base is
- * empty; the decorators it replaces cost two async layers and five header
- * edits per response. Transitional: the core's OPTIONS 204, its listings and
- * its directory redirects do not start from the base headers yet; once they
- * do, this goes.
+ * The layer just above the file core that gives the answers it still builds
+ * without the base headers those headers: keep-if-absent, which for those
+ * answers (no CORS header of their own) is what the old decorators did.
+ * Null when the base is empty (no layer at all).
+ * PERF: one `has()` per response; the decorators it replaces cost two async
+ * layers and five header edits per response. Transitional: the core's
+ * OPTIONS 204, its listings and its directory redirects do not start from the
+ * base headers yet; once they do, this goes.
  */
-export function completeBaseHeaders<A extends unknown[]>(
-  base: BaseHeaders,
-  handler: (...args: A) => Promise<Response>,
-): (...args: A) => Promise<Response> {
+export function completeBaseHeaders(base: BaseHeaders): Middleware | null {
   const entries = Object.entries(base);
-  if (entries.length === 0) return handler;
+  if (entries.length === 0) return null;
   const [probe] = entries[0];
   const complete = (response: Response): Response =>
     response.headers.has(probe) ? response : applyHeaders(response, entries);
-  return (...args) => handler(...args).then(complete);
+  return function completeCoreHeaders(_request, _context, next) {
+    return next().then(complete);
+  };
 }
 
 const TEXT_ENCODER = new TextEncoder();
