@@ -131,6 +131,17 @@ export async function startBerth(options: StartBerthOptions): Promise<BerthProce
   };
 }
 
+/** Moves the complete lines of `text` onto `lines`; returns the unfinished rest. */
+function takeLines(text: string, lines: string[]): string {
+  let start = 0;
+  let newline: number;
+  while ((newline = text.indexOf("\n", start)) >= 0) {
+    lines.push(text.slice(start, newline));
+    start = newline + 1;
+  }
+  return text.slice(start);
+}
+
 async function readReadyUrl(stream: ReadableStream<Uint8Array>, lines: string[]): Promise<string> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = "";
@@ -140,13 +151,10 @@ async function readReadyUrl(stream: ReadableStream<Uint8Array>, lines: string[])
     while (url === null) {
       const { value, done } = await reader.read();
       if (done) throw new Error("stdout closed before the ready line");
-      buffered += value;
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        lines.push(line);
-        url ??= line.match(READY_URL_REGEXP)?.[1] ?? null;
+      const before = lines.length;
+      buffered = takeLines(buffered + value, lines);
+      for (let i = before; i < lines.length && url === null; i++) {
+        url = lines[i].match(READY_URL_REGEXP)?.[1] ?? null;
       }
     }
   } finally {
@@ -158,12 +166,7 @@ async function readReadyUrl(stream: ReadableStream<Uint8Array>, lines: string[])
       while (true) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffered += value;
-        let newline: number;
-        while ((newline = buffered.indexOf("\n")) >= 0) {
-          lines.push(buffered.slice(0, newline));
-          buffered = buffered.slice(newline + 1);
-        }
+        buffered = takeLines(buffered + value, lines);
       }
     } catch {
       // The child went away.
