@@ -11,7 +11,9 @@
 
 import type { Middleware, RequestContext } from "../compose.ts";
 import { acceptsHtml } from "../http/accept.ts";
+import type { BaseHeaders } from "../http/base_headers.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
+import { respondEmpty } from "../http/respond.ts";
 import { appendHeaderToken } from "../http/response_headers.ts";
 import { CREDENTIAL_VARY } from "../http/private_caching.ts";
 import {
@@ -37,6 +39,8 @@ export interface AuthOptions {
    * the caller resolved but no rule applied: they make their own checks.
    */
   exemptPrefix?: string;
+  /** The headers every answer starts from (its refusals). */
+  baseHeaders?: BaseHeaders;
 }
 
 /**
@@ -161,7 +165,7 @@ export function denyAccess(
       request,
       STATUS.FORBIDDEN,
       "Your account may not read this path",
-      { preferJson: true },
+      { preferJson: true, baseHeaders: options.baseHeaders },
     );
   } else if (
     runtime.login !== null && request.method === "GET" &&
@@ -169,9 +173,9 @@ export function denyAccess(
   ) {
     // A browser navigation: send the person to the login page, then back here.
     const location = `${options.loginPath}?next=${encodeURIComponent(nextForUrl(context.url))}`;
-    response = new Response(null, {
-      status: STATUS.SEE_OTHER,
-      headers: { [HEADER.LOCATION]: location, [HEADER.CACHE_CONTROL]: "no-store" },
+    response = respondEmpty(options.baseHeaders ?? {}, STATUS.SEE_OTHER, {
+      [HEADER.LOCATION]: location,
+      [HEADER.CACHE_CONTROL]: "no-store",
     });
   } else {
     const headers = new Headers();
@@ -190,7 +194,7 @@ export function denyAccess(
       details.rejected === null
         ? "Sign in to read this path"
         : "The credentials are not valid or have expired",
-      { headers, preferJson: true },
+      { headers, preferJson: true, baseHeaders: options.baseHeaders },
     );
   }
   for (const token of CREDENTIAL_VARY) appendHeaderToken(response.headers, HEADER.VARY, token);

@@ -11,7 +11,9 @@
 import type { Middleware, RequestContext } from "../compose.ts";
 import { HttpError } from "../errors.ts";
 import { acceptsHtml } from "../http/accept.ts";
+import { type BaseHeaders, NO_BASE_HEADERS } from "../http/base_headers.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
+import { redirect, respondBytes, respondEmpty, respondJson } from "../http/respond.ts";
 import { readBodyText } from "../http/read_body.ts";
 import { MAX_AUTHORIZATION_LENGTH, readBearerToken } from "../auth/credentials.ts";
 import type { AuthRuntime, LoginRuntime } from "../auth/load_auth.ts";
@@ -35,6 +37,8 @@ export interface LoginOptions {
   runtime: AuthRuntime;
   /** berth's internal prefix, e.g. `/_berth/`. */
   prefix: string;
+  /** The headers every answer starts from. */
+  baseHeaders?: BaseHeaders;
 }
 
 /** Largest login or logout body accepted, in bytes. */
@@ -71,8 +75,15 @@ interface LoginFields {
 /** Builds the login/logout middleware; other paths pass through. */
 export function login(options: LoginOptions): Middleware {
   const { runtime } = options;
+  const baseHeaders = options.baseHeaders ?? NO_BASE_HEADERS;
   const loginPath = `${options.prefix}login`;
   const logoutPath = `${options.prefix}logout`;
+  /** A 303 to `location` that sets `cookie`, never stored. */
+  const seeOther = (location: string, cookie: string) =>
+    redirect(baseHeaders, location, {
+      status: STATUS.SEE_OTHER,
+      headers: { [HEADER.SET_COOKIE]: cookie, [HEADER.CACHE_CONTROL]: "no-store" },
+    });
 
   async function answerLogin(
     login: LoginRuntime,
@@ -112,6 +123,7 @@ export function login(options: LoginOptions): Middleware {
       }
       return createErrorResponse(request, STATUS.UNAUTHORIZED, BAD_CREDENTIALS_MESSAGE, {
         preferJson: true,
+        baseHeaders,
       });
     }
     runtime.throttle.succeed(address, fields.username);
@@ -130,7 +142,11 @@ export function login(options: LoginOptions): Middleware {
       secure: context.secure,
     });
     if (form) return seeOther(sanitizeNext(fields.next), cookie);
-    return jsonResponse({ token, expiresAt }, cookie);
+    return respondJson(baseHeaders, request, {
+      status: STATUS.OK,
+      value: { token, expiresAt },
+      headers: { [HEADER.SET_COOKIE]: cookie, [HEADER.CACHE_CONTROL]: "no-store" },
+    });
   }
 
   /** Checks password, then TOTP: the user, or why not (for the audit log). */
@@ -177,9 +193,9 @@ export function login(options: LoginOptions): Middleware {
     if (form || acceptsHtml(request.headers.get(HEADER.ACCEPT))) {
       return seeOther(next === null ? loginPath : sanitizeNext(next), cookie);
     }
-    return new Response(null, {
-      status: STATUS.NO_CONTENT,
-      headers: { [HEADER.SET_COOKIE]: cookie, [HEADER.CACHE_CONTROL]: "no-store" },
+    return respondEmpty(baseHeaders, STATUS.NO_CONTENT, {
+      [HEADER.SET_COOKIE]: cookie,
+      [HEADER.CACHE_CONTROL]: "no-store",
     });
   }
 
@@ -192,12 +208,11 @@ export function login(options: LoginOptions): Middleware {
     const next = sanitizeNext(page.next ?? context.url.searchParams.get("next"));
     const signedInAs = await readSessionUser(login, request) ?? undefined;
     const html = renderLoginPage({ loginPath, logoutPath, next, error: page.error, signedInAs });
-    const bytes = new TextEncoder().encode(html);
-    return new Response(request.method === "HEAD" ? null : bytes, {
+    return respondBytes(baseHeaders, request, {
       status: page.status,
+      body: new TextEncoder().encode(html),
       headers: {
         [HEADER.CONTENT_TYPE]: "text/html; charset=utf-8",
-        [HEADER.CONTENT_LENGTH]: String(bytes.byteLength),
         [HEADER.CACHE_CONTROL]: "no-store",
         "content-security-policy": LOGIN_PAGE_CSP,
         [HEADER.VARY]: "Cookie",
@@ -264,6 +279,7 @@ export function login(options: LoginOptions): Middleware {
       return createErrorResponse(request, error.status, error.publicMessage, {
         headers: error.headers,
         preferJson: true,
+        baseHeaders,
       });
     }
   }
@@ -365,28 +381,4 @@ async function readLoginFields(request: Request, form: boolean): Promise<LoginFi
     totp: typeof totp === "string" ? totp.trim() : null,
     next: typeof next === "string" ? next : null,
   };
-}
-
-function seeOther(location: string, cookie: string): Response {
-  return new Response(null, {
-    status: STATUS.SEE_OTHER,
-    headers: {
-      [HEADER.LOCATION]: location,
-      [HEADER.SET_COOKIE]: cookie,
-      [HEADER.CACHE_CONTROL]: "no-store",
-    },
-  });
-}
-
-function jsonResponse(body: unknown, cookie: string): Response {
-  const bytes = new TextEncoder().encode(JSON.stringify(body) + "\n");
-  return new Response(bytes, {
-    status: STATUS.OK,
-    headers: {
-      [HEADER.CONTENT_TYPE]: "application/json; charset=utf-8",
-      [HEADER.CONTENT_LENGTH]: String(bytes.byteLength),
-      [HEADER.SET_COOKIE]: cookie,
-      [HEADER.CACHE_CONTROL]: "no-store",
-    },
-  });
 }
