@@ -1,17 +1,17 @@
 /**
  * @module
- * Composes berth's request pipeline from a compiled runtime (runtime.ts,
- * where everything is loaded and checked). This is the ONE place the order
- * of the layers is written:
+ * Builds berth's request pipeline from validated settings. This is the ONE
+ * place the order of the layers is written:
  *
  * 0. `recordMetrics` (with `--metrics`) — counts every request's final status.
- * 1. `accessLog` — times and logs every request, last-resort 500.
- * 2. Decorators that only add headers, outside the error boundary so error
- *    pages get them too: `customHeaders` (operator overrides), then
- *    `siteHeaders` (`_headers` rules, which may remove berth's own), then
- *    `securityHeaders`, then `cors` (which also answers preflights, before
- *    any authentication).
- * 3. `errorBoundary` — turns thrown HttpErrors (and bugs) into responses.
+ * 1. `accessLog` — times and logs every request.
+ * 2. `errorBoundary` — the one layer turning thrown HttpErrors (and bugs)
+ *    into responses; it gives the pages it builds the header rules too.
+ * 3. `siteHeaders` — the operator's header rules (`_headers` blocks, which
+ *    may remove berth's own headers, then the `headers` setting over them),
+ *    the one decorator; then `cors` answers preflights, before any
+ *    authentication. Every answer is built with the base headers (security
+ *    headers, HSTS under TLS, CORS simple headers) already in it.
  * 4. Guards that may answer early: `limits`, then `rateLimit` (per client,
  *    when configured).
  * 4a. Access control (when configured): `login` (`/_berth/login` and
@@ -39,25 +39,21 @@
  *
  * Every layer decides on the one canonical path in `context.path` (decoded
  * once; `limits` answers 400 when it does not decode), never on the raw URL.
- *
- * (DESIGN.md lists the decorators inside the error boundary; they sit outside
- * it here so that 4xx/5xx pages carry nosniff, operator headers and CORS.)
  */
 
 import { compose, type Handler, type Middleware } from "./compose.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { cors } from "./middleware/cors.ts";
-import { customHeaders } from "./middleware/custom_headers.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
 import { limits } from "./middleware/limits.ts";
-import { securityHeaders } from "./middleware/security_headers.ts";
+import { completeBaseHeaders } from "./http/respond.ts";
 import { serveFiles, type ServeFilesOptions } from "./serve/serve_file.ts";
 import { cleanUrls } from "./middleware/clean_urls.ts";
 import { HEALTH_PATH, internalEndpoints, type MetricsAccess } from "./middleware/internal.ts";
 import { recordMetrics } from "./middleware/metrics.ts";
 import { redirects } from "./middleware/redirects.ts";
 import { reservedPaths } from "./middleware/reserved_paths.ts";
-import { siteHeaders } from "./middleware/site_headers.ts";
+import { createHeaderRules, siteHeaders } from "./middleware/site_headers.ts";
 import { spaFallback } from "./middleware/spa_fallback.ts";
 import { canReadPath } from "./auth/access_rules.ts";
 import type { ResourceGuard } from "./serve/resource.ts";
@@ -77,16 +73,15 @@ export function createApp(runtime: Runtime): Handler {
   const { settings, siteRules, probe } = runtime;
   const access = accessLayers(runtime);
   const guard = access?.guard ?? null;
+  const { baseHeaders } = runtime;
+  // The operator's header rules, for the decorator and the error pages alike.
+  const headerRules = createHeaderRules({ rules: siteRules, operatorHeaders: settings.headers });
   const layers: (Middleware | null | false)[] = [
     runtime.metrics !== null && recordMetrics({ registry: runtime.metrics }),
     accessLog({ skipPaths: [settings.internalPrefix + HEALTH_PATH] }),
-    // Decorators (only add headers). The file core builds its answers with
-    // the security and CORS headers in them already (the decorators find them set).
-    Object.keys(settings.headers).length > 0 && customHeaders(settings.headers),
-    siteHeaders({ rules: siteRules }),
-    settings.securityHeaders && securityHeaders({ tls: runtime.tls }),
-    settings.cors && cors(),
-    errorBoundary(),
+    errorBoundary({ baseHeaders, headerRules }),
+    siteHeaders(headerRules),
+    settings.cors && cors({ baseHeaders }),
     // Guards that may answer early.
     limits(settings.limits),
     settings.rateLimit.requestsPerSecond > 0 && rateLimit(settings.rateLimit),
@@ -96,20 +91,24 @@ export function createApp(runtime: Runtime): Handler {
       prefix: settings.internalPrefix,
       metrics: runtime.metrics,
       metricsAccess: toMetricsAccess(settings.metricsAccess),
+      baseHeaders,
     }),
     // Routing: rules, clean URLs, SPA fallback, then the paths never served.
     guard,
-    redirects({ rules: siteRules, probe }),
+    redirects({ rules: siteRules, probe, baseHeaders }),
     guard,
     (settings.cleanUrls || settings.trailingSlash !== "auto") && cleanUrls({
       cleanUrls: settings.cleanUrls,
       trailingSlash: settings.trailingSlash,
       index: settings.index,
       probe,
+      baseHeaders,
     }),
     settings.spa !== "" && spaFallback({ file: settings.spa, probe }),
     reservedPaths({ internalPrefix: settings.internalPrefix }),
     guard,
+    // The answers the core still builds without the base headers get them here.
+    completeBaseHeaders(baseHeaders),
   ];
   return compose(
     layers.filter((layer): layer is Middleware => typeof layer === "function"),
@@ -154,9 +153,14 @@ function accessLayers(runtime: Runtime): AccessLayers | null {
     runtime: auth,
     loginPath: `${settings.internalPrefix}login`,
     exemptPrefix: settings.internalPrefix,
+    baseHeaders: runtime.baseHeaders,
   };
   const result: AccessLayers = {
-    login: layers.login({ runtime: auth, prefix: settings.internalPrefix }),
+    login: layers.login({
+      runtime: auth,
+      prefix: settings.internalPrefix,
+      baseHeaders: runtime.baseHeaders,
+    }),
     authenticate: layers.authenticate(authOptions),
     guard: null,
   };

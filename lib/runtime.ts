@@ -23,7 +23,8 @@ import { createSiteResolver, type SiteResolver } from "./serve/resolver.ts";
 import { createResourceLocator, type ResourceLocator } from "./serve/resource.ts";
 import type { ServeFilesOptions } from "./serve/serve_file.ts";
 import type { login } from "./middleware/login.ts";
-import type { accessGuard, authenticate, createResourceGuard } from "./middleware/auth.ts";
+import type { authenticate } from "./middleware/auth.ts";
+import type { accessGuard, createResourceGuard } from "./middleware/access_guard.ts";
 import { BERTH_VERSION } from "./version.ts";
 
 /** Options for {@linkcode compileRuntime}. */
@@ -178,9 +179,10 @@ export async function compileRuntime(
  * control is configured, never at startup of a plain file server.
  */
 async function importAuthLayers(): Promise<AuthLayerFactories> {
-  const [{ login }, { accessGuard, authenticate, createResourceGuard }] = await Promise.all([
+  const [{ login }, { authenticate }, { accessGuard, createResourceGuard }] = await Promise.all([
     import("./middleware/login.ts"),
     import("./middleware/auth.ts"),
+    import("./middleware/access_guard.ts"),
   ]);
   return { login, authenticate, accessGuard, createResourceGuard };
 }

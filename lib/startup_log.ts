@@ -118,7 +118,7 @@ export function announceAuth(runtime: Runtime): void {
   if (auth === null) {
     logger.info("access control off (no access rules, users or keys configured)");
   } else {
-    const loginState = auth.login
+    const loginState = auth.login !== null
       ? `on at ${settings.internalPrefix}login${
         auth.ephemeralSecret ? " (in-memory key: sessions end when berth stops)" : ""
       }`
@@ -142,7 +142,7 @@ export function announceAuth(runtime: Runtime): void {
     event: "startup",
     authMethods: auth?.methods ?? [],
     accessRules: auth?.rules.length ?? 0,
-    login: auth?.login ?? false,
+    login: (auth?.login ?? null) !== null,
     rateLimit: settings.rateLimit.requestsPerSecond,
   });
 }

@@ -15,11 +15,29 @@ import { type AccessRule, AccessRuleError, compileAccessRules } from "./access_r
 // jose, node:crypto and hash-wasm cost ~50 ms to load: jwt.ts, totp.ts and
 // users.ts are imported by loadAuth only when access control is configured.
 import type { TokenSigner, TokenVerifier } from "./jwt.ts";
+import type { TotpReplayGuard } from "./totp.ts";
 import type { UserStore } from "./users.ts";
 import type { RevocationList } from "./revocations.ts";
 import type { UsersWatch } from "./users_watch.ts";
 import { canWriteFileAtomic } from "../fs/write_file_atomic.ts";
+import { LOG_CATEGORY } from "../log/setup.ts";
 import { createLoginThrottle, type LoginThrottle } from "./login_throttle.ts";
+
+/**
+ * What the login endpoints and session renewal need; present exactly when
+ * berth can sign sessions (an HS secret, or a key made at startup) and has
+ * users to sign them for.
+ */
+export interface LoginRuntime {
+  /** Signs session tokens. */
+  signer: TokenSigner;
+  /** Verifies the session cookie or token a sign-out or the login page is sent with. */
+  verifier: TokenVerifier;
+  /** The users who may sign in (swapped in place when the file changes). */
+  users: UserStore;
+  /** Lifetime of session tokens, in seconds. */
+  sessionTtlSeconds: number;
+}
 
 /** Everything the auth and login layers need, loaded once. */
 export interface AuthRuntime {
@@ -27,10 +45,12 @@ export interface AuthRuntime {
   rules: AccessRule[];
   /** Verifies Bearer and cookie tokens; null when no token source is configured. */
   verifier: TokenVerifier | null;
-  /** Signs login tokens; null when there is no HS secret (login off). */
-  signer: TokenSigner | null;
   /** Users from the users file (swapped in place when the file changes); null without one. */
   users: UserStore | null;
+  /** The users HTTP Basic credentials are checked against; null when Basic is off. */
+  basic: UserStore | null;
+  /** The login endpoints' state; null when `/_berth/login` and `/_berth/logout` do not answer. */
+  login: LoginRuntime | null;
   /** Signed-out berth sessions; persisted beside the users file when `path` is set. */
   revocations: RevocationList;
   /**
@@ -39,20 +59,14 @@ export interface AuthRuntime {
    * memory would leave the session open in the others.
    */
   revocationsShared: boolean;
-  /** Whether HTTP Basic credentials are checked. */
-  basic: boolean;
-  /** Whether `/_berth/login` and `/_berth/logout` answer. */
-  login: boolean;
   /** True when the signing key was generated at startup (sessions end on restart). */
   ephemeralSecret: boolean;
   /** Session cookie name. */
   cookieName: string;
-  /** Lifetime of login tokens, in seconds. */
-  sessionTtlSeconds: number;
   /** Always-on limits in front of password checks. */
   throttle: LoginThrottle;
   /** One use per TOTP code. */
-  totpReplayGuard: { claim(user: string, step: number): boolean };
+  totpReplayGuard: TotpReplayGuard;
   /** Credential sources in use, for the startup log and audit summary. */
   methods: string[];
   /** Warnings for the startup log (e.g. sign-outs kept in memory for lack of a permission). */
@@ -98,13 +112,15 @@ export async function loadAuth(
   }
   if (settings.access.length === 0 && auth.users === undefined && !jwtConfigured) return null;
   const [
-    { createTokenSigner, createTokenVerifier, loadJwtOptions },
+    { createTokenSigner, createTokenVerifier, isHmacAlgorithm },
+    { loadJwtKeys },
     totp,
     usersModule,
     { loadRevocationList, REVOCATIONS_SUFFIX },
     { fileSignature, watchUsersFile },
   ] = await Promise.all([
     import("./jwt.ts"),
+    import("./jwt_keys.ts"),
     import("./totp.ts"),
     import("./users.ts"),
     import("./revocations.ts"),
@@ -132,33 +148,26 @@ export async function loadAuth(
   let signer: TokenSigner | null = null;
   let ephemeralSecret = false;
   if (jwtConfigured) {
-    const jwtOptions = await loadJwtOptions(jwt, undefined, options.env);
-    verifier = createTokenVerifier(jwtOptions);
-    if (jwtOptions.secret !== undefined) methods.push("jwt-secret");
-    if (jwtOptions.publicKeyPem !== undefined || jwtOptions.jwk !== undefined) {
-      methods.push("jwt-public-key");
-    }
-    if (jwtOptions.jwks !== undefined) methods.push("jwks");
-    const hmac = jwtOptions.algorithms.find((algorithm) => algorithm.startsWith("HS"));
-    if (jwtOptions.secret !== undefined && hmac !== undefined && users !== null) {
-      signer = createTokenSigner({
-        secret: jwtOptions.secret,
-        algorithm: hmac as "HS256" | "HS384" | "HS512",
-        issuer: jwt.issuer,
-        audience: jwt.audience,
-      });
+    const keys = await loadJwtKeys(jwt, { env: options.env });
+    verifier = createTokenVerifier(keys, jwt);
+    methods.push(...keys.sources);
+    const hmac = keys.algorithms.find(isHmacAlgorithm);
+    if (keys.secret !== undefined && hmac !== undefined && users !== null) {
+      signer = createTokenSigner(keys.secret, hmac, jwt);
     }
   } else if (users !== null) {
     // SECURITY: a key that lives only in memory; tokens die with the process,
     // which suits a shared folder and needs no secret management at all.
     const secret = crypto.getRandomValues(new Uint8Array(EPHEMERAL_SECRET_BYTES));
     verifier = createTokenVerifier({ secret, algorithms: ["HS256"] });
-    signer = createTokenSigner({ secret, algorithm: "HS256" });
+    signer = createTokenSigner(secret, "HS256");
     ephemeralSecret = true;
     methods.push("session-key-in-memory");
   }
-  const login = signer !== null && users !== null;
-  if (login) methods.push("login");
+  const login: LoginRuntime | null = signer !== null && verifier !== null && users !== null
+    ? { signer, verifier, users, sessionTtlSeconds: auth.sessionTtlSeconds }
+    : null;
+  if (login !== null) methods.push("login");
   if (auth.basic) methods.push("basic");
 
   const protects = rules.some((rule) => rule.requirement.kind !== "public");
@@ -171,7 +180,7 @@ export async function loadAuth(
   // Sign-outs outlive a restart only when the sessions do (a configured secret).
   const notices: string[] = [];
   let persistRevocations = false;
-  if (login && !ephemeralSecret && auth.users !== undefined) {
+  if (login !== null && !ephemeralSecret && auth.users !== undefined) {
     const file = auth.users + REVOCATIONS_SUFFIX;
     persistRevocations = await canWriteFileAtomic(file);
     if (!persistRevocations) {
@@ -181,7 +190,7 @@ export async function loadAuth(
       );
     }
   }
-  const logger = getLogger(["berth"]);
+  const logger = getLogger(LOG_CATEGORY);
   const revocations = await loadRevocationList({
     usersPath: persistRevocations ? auth.users : undefined,
     onError: (message) => logger.error("{message}", { message }),
@@ -201,13 +210,11 @@ export async function loadAuth(
   return {
     rules,
     verifier,
-    signer,
     users,
-    basic: auth.basic,
+    basic: auth.basic ? users : null,
     login,
     ephemeralSecret,
     cookieName: auth.cookieName,
-    sessionTtlSeconds: auth.sessionTtlSeconds,
     throttle: createLoginThrottle(),
     totpReplayGuard: totp.createTotpReplayGuard(),
     methods,

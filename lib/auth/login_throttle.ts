@@ -7,6 +7,7 @@
  */
 
 import { createTokenBuckets, rateLimitKey, type TakeResult } from "../http/token_buckets.ts";
+import { createBoundedMap } from "../util/bounded_map.ts";
 
 /** Login attempts per address allowed at once; they refill at {@linkcode LOGIN_ATTEMPTS_PER_MINUTE}. */
 export const LOGIN_BURST = 10;
@@ -47,7 +48,6 @@ export interface LoginThrottle {
 interface FailureRecord {
   failures: number;
   blockedUntilMs: number;
-  lastFailureMs: number;
 }
 
 /**
@@ -65,25 +65,22 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
     maxEntries,
     now,
   });
-  const failures = new Map<string, FailureRecord>();
+  // Policy: at most maxEntries addresses and names, each forgotten 30 min after its last
+  // failure, the one that failed longest ago evicted first (a check does not renew).
+  const failures = createBoundedMap<string, FailureRecord>({
+    maxEntries,
+    ttlMs: LOGIN_FAILURE_MEMORY_MS,
+    touchOnGet: false,
+    now,
+  });
 
   function keysOf(address: string, user: string): string[] {
     return [`a:${rateLimitKey(address)}`, `u:${user.toLowerCase()}`];
   }
 
-  function sweep(time: number): void {
-    for (const [key, record] of failures) {
-      if (time - record.lastFailureMs < LOGIN_FAILURE_MEMORY_MS && failures.size <= maxEntries) {
-        break;
-      }
-      failures.delete(key);
-    }
-  }
-
   return {
     admit(address, user) {
       const time = now();
-      sweep(time);
       let waitMs = 0;
       for (const key of keysOf(address, user)) {
         const record = failures.get(key);
@@ -95,10 +92,8 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
     fail(address, user) {
       const time = now();
       for (const key of keysOf(address, user)) {
-        const record = failures.get(key) ?? { failures: 0, blockedUntilMs: 0, lastFailureMs: time };
-        failures.delete(key);
+        const record = failures.get(key) ?? { failures: 0, blockedUntilMs: 0 };
         record.failures++;
-        record.lastFailureMs = time;
         const excess = record.failures - LOGIN_FREE_FAILURES;
         if (excess >= 0) {
           record.blockedUntilMs = time +
@@ -106,7 +101,6 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
         }
         failures.set(key, record);
       }
-      if (failures.size > maxEntries) sweep(time);
     },
     succeed(_address, user) {
       failures.delete(`u:${user.toLowerCase()}`);

@@ -95,6 +95,12 @@ export async function generateTotp(
   return await computeCode(hmacKey, step, options.digits ?? TOTP_DIGITS);
 }
 
+/** One use per TOTP code, see {@linkcode createTotpReplayGuard}. */
+export interface TotpReplayGuard {
+  /** Records `step` as used by `user`; false when it or a later step already was. */
+  claim(user: string, step: number): boolean;
+}
+
 /**
  * Remembers the last step each user logged in with; `claim()` is false when
  * that step or an earlier one was already used (RFC 6238 §5.2: one use per code).
@@ -105,7 +111,7 @@ export async function generateTotp(
  */
 export function createTotpReplayGuard(
   options: { maxUsers?: number } = {},
-): { claim(user: string, step: number): boolean } {
+): TotpReplayGuard {
   // Policy: at most 10,000 users (maxUsers), no time limit, least recently claimed evicted
   // (a refused replay does not count as a claim).
   const lastSteps = createBoundedMap<string, number>({

@@ -253,7 +253,7 @@ async function checkWorkers(runtime: Runtime): Promise<void> {
       ` with login but no signing secret: set "auth.jwt.secretEnv" or "auth.jwt.secretFile" so every worker signs with the same key`,
     );
   }
-  if (auth?.login === true && !auth.revocationsShared) {
+  if (auth !== undefined && auth !== null && auth.login !== null && !auth.revocationsShared) {
     // A sign-out would be known to one isolate only; the session would stay open in the rest.
     const dir = dirname(settings.auth.users ?? ".");
     throw refuse(

@@ -1,11 +1,14 @@
 /**
  * @module
  * Building same-site redirect targets and responses for the routing layers
- * (clean URLs, trailing-slash policy, `_redirects`).
+ * (clean URLs, trailing-slash policy, `_redirects`), and the re-routed
+ * request and context a rewrite hands to the layers below.
  */
 
-import { HEADER } from "./constants.ts";
+import type { AuthenticatedUser, RequestContext, RequestOutcome } from "../compose.ts";
+import { type BaseHeaders, NO_BASE_HEADERS } from "./base_headers.ts";
 import { parseRequestPath, type RequestPath } from "./request_path.ts";
+import { redirect } from "./respond.ts";
 
 /**
  * Path rebuilt from decoded segments, each percent-encoded again.
@@ -26,12 +29,16 @@ export function pinToSite(path: string): string {
   return path.replace(/^[/\\]+/, "/");
 }
 
-/** A redirect with mutable headers (Response.redirect's are immutable) and no body. */
-export function createRedirect(location: string, status: number): Response {
-  return new Response(null, {
-    status,
-    headers: { [HEADER.LOCATION]: location, [HEADER.CACHE_CONTROL]: "no-cache" },
-  });
+/**
+ * A same-site redirect (`Cache-Control: no-cache`, no body) starting from
+ * `base`, the headers every answer carries.
+ */
+export function createRedirect(
+  location: string,
+  status: number,
+  base: BaseHeaders = NO_BASE_HEADERS,
+): Response {
+  return redirect(base, location, { status });
 }
 
 /**
@@ -40,12 +47,12 @@ export function createRedirect(location: string, status: number): Response {
  * request's outcome object is shared, so what the layers below learn (the
  * answer was protected, the file it came from) reaches the layers above.
  */
-export function rerouteRequest<C extends { url: URL; path: RequestPath }>(
+export function rerouteRequest(
   request: Request,
-  context: C,
+  context: RequestContext,
   url: URL,
   options: { dropHeaders?: readonly string[] } = {},
-): [Request, C] {
+): [Request, RequestContext] {
   const init: RequestInit = { method: request.method, headers: request.headers };
   if (options.dropHeaders !== undefined && options.dropHeaders.length > 0) {
     const headers = new Headers(request.headers);
@@ -57,13 +64,37 @@ export function rerouteRequest<C extends { url: URL; path: RequestPath }>(
     (init as { duplex?: string }).duplex = "half";
   }
   init.signal = request.signal;
-  // Spread copies own fields only; the lazy getters of berth's own context
-  // class are read here and become plain values of the re-routed context.
-  const routed = {
-    ...context,
-    url,
-    path: parseRequestPath(url.pathname),
-    requestId: (context as { requestId?: string }).requestId,
-  };
-  return [new Request(url, init), routed];
+  return [new Request(url, init), new ReroutedContext(context, url)];
+}
+
+/**
+ * The context of a re-routed request: its own URL and path, everything else
+ * the original's. A class whose `requestId` getter asks the original, so a
+ * rewrite never makes the id string the original makes only on first read
+ * (a spread would evaluate the getter).
+ */
+class ReroutedContext implements RequestContext {
+  readonly url: URL;
+  readonly path: RequestPath;
+  readonly outcome: RequestOutcome;
+  readonly clientAddress: string;
+  readonly startTime: number;
+  readonly secure: boolean;
+  user: AuthenticatedUser | null;
+  readonly #original: RequestContext;
+
+  constructor(original: RequestContext, url: URL) {
+    this.url = url;
+    this.path = parseRequestPath(url.pathname);
+    this.outcome = original.outcome;
+    this.clientAddress = original.clientAddress;
+    this.startTime = original.startTime;
+    this.secure = original.secure;
+    this.user = original.user;
+    this.#original = original;
+  }
+
+  get requestId(): string {
+    return this.#original.requestId;
+  }
 }

@@ -111,16 +111,24 @@ const JSON_FORMATTER: TextFormatter = (record) =>
 
 /** Errors serialize as their name and message; their stacks stay out of JSON lines. */
 function replaceErrors(_key: string, value: unknown): unknown {
-  return value instanceof Error ? `${value.name}: ${value.message}` : value;
+  return value instanceof Error ? renderError(value) : value;
 }
 
-/** The message with its values inserted as plain text (strings without quotes). */
+/** How both formats show an Error: its name and message, never its stack. */
+function renderError(error: Error): string {
+  return `${error.name}: ${error.message}`;
+}
+
+/**
+ * The message with its values inserted, the same in both formats: strings
+ * as plain text, Errors as name and message, anything else as JSON.
+ */
 function renderMessage(record: LogRecord): string {
   return record.message.map((part) =>
     typeof part === "string"
       ? part
       : part instanceof Error
-      ? `${part.name}: ${part.message}`
+      ? renderError(part)
       : JSON.stringify(part)
   ).join("");
 }
@@ -134,14 +142,13 @@ const LEVEL_LABELS: Record<string, string> = {
   fatal: "FATAL",
 };
 
-/** One readable line: time, level, message, then the record's scalar properties. */
+/**
+ * One readable line: time, level and the rendered message. The properties
+ * stay out (the message names the ones that matter); JSON lines carry them
+ * all.
+ */
 function formatPretty(record: LogRecord): string {
   const time = new Date(record.timestamp).toISOString().slice(11, 23);
-  const message = record.message.map((part) =>
-    typeof part === "string" ? part : JSON.stringify(part)
-  ).join(
-    "",
-  );
   const level = LEVEL_LABELS[record.level] ?? record.level;
-  return `${time} ${level} ${message}\n`;
+  return `${time} ${level} ${renderMessage(record)}\n`;
 }

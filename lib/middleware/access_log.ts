@@ -3,15 +3,15 @@
  * Access log: one record per request (method, path, status, bytes, duration,
  * client address, request id), written when the response has been sent or
  * cut off: bytes are those actually sent, and `aborted: true` marks a
- * response that did not complete. It is the outermost layer, so it also turns a
- * failure of any layer below into a generic 500 instead of a dropped connection.
+ * response that did not complete. The error boundary sits directly under it,
+ * so every request it sees ends in a response (errors included) and it logs
+ * that response's status.
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { Middleware } from "../compose.ts";
-import { HEADER, STATUS } from "../http/constants.ts";
-import { ACCESS_LOG_CATEGORY, LOG_CATEGORY } from "../log/setup.ts";
-import { createErrorResponse } from "../serve/error_response.ts";
+import type { Middleware, Next, RequestContext } from "../compose.ts";
+import { HEADER } from "../http/constants.ts";
+import { ACCESS_LOG_CATEGORY } from "../log/setup.ts";
 import { onDelivered } from "../transport/delivery.ts";
 
 /** Options for {@linkcode accessLog}. */
@@ -27,25 +27,19 @@ export interface AccessLogOptions {
  */
 export function accessLog(options: AccessLogOptions = {}): Middleware {
   const logger = getLogger([...ACCESS_LOG_CATEGORY]);
-  const errorLogger = getLogger([...LOG_CATEGORY]);
   const skipPaths = new Set(options.skipPaths ?? []);
-  return async function logAccess(request, context, next) {
-    let response: Response;
-    try {
-      response = await next();
-    } catch (error) {
-      errorLogger.error("Unhandled error in request {requestId}: {error}", {
-        requestId: context.requestId,
-        error,
-      });
-      response = createErrorResponse(
-        request,
-        STATUS.INTERNAL_SERVER_ERROR,
-        "The server could not answer this request",
-      );
-    }
-    // With access logs off (`--quiet`), skip building the record at all.
-    if (skipPaths.has(context.url.pathname) || !logger.isEnabledFor("info")) return response;
+  return function logAccess(request, context, next) {
+    // With access logs off (`--quiet`): no record and no extra async frame.
+    if (skipPaths.has(context.url.pathname) || !logger.isEnabledFor("info")) return next();
+    return logAnswer(request, context, next);
+  };
+
+  async function logAnswer(
+    request: Request,
+    context: RequestContext,
+    next: Next,
+  ): Promise<Response> {
+    const response = await next();
     const record = (status: number, bytes: number, aborted: boolean) =>
       logger.info("{method} {path} {status} {bytes}B {durationMs}ms {client}", {
         method: request.method,
@@ -74,5 +68,5 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
       );
     }
     return response;
-  };
+  }
 }

@@ -15,6 +15,7 @@
  */
 
 import type { Middleware } from "../compose.ts";
+import type { BaseHeaders } from "../http/base_headers.ts";
 import { READ_METHODS, STATUS } from "../http/constants.ts";
 import { buildLocalPath, createRedirect, rerouteRequest } from "../http/local_redirect.ts";
 import type { PathProbe } from "../rules/path_probe.ts";
@@ -32,6 +33,8 @@ export interface CleanUrlsOptions {
   index: readonly string[];
   /** What exists under the root. */
   probe: PathProbe;
+  /** The headers every answer starts from (its redirects). */
+  baseHeaders?: BaseHeaders;
 }
 
 const HTML_EXTENSION = ".html";
@@ -48,7 +51,8 @@ export function cleanUrls(options: CleanUrlsOptions): Middleware {
     const slash = decoded.trailingSlash;
     const search = context.url.search;
     const last = segments[segments.length - 1];
-    const redirect = (path: string) => createRedirect(path + search, STATUS.MOVED_PERMANENTLY);
+    const redirect = (path: string) =>
+      createRedirect(path + search, STATUS.MOVED_PERMANENTLY, options.baseHeaders);
     const reroute = (path: string) =>
       next(...rerouteRequest(request, context, new URL(path + search, context.url)));
 

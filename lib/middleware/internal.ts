@@ -9,8 +9,10 @@
 
 import type { Middleware, Next, RequestContext } from "../compose.ts";
 import { HttpError } from "../errors.ts";
+import { type BaseHeaders, NO_BASE_HEADERS } from "../http/base_headers.ts";
 import { HEADER, READ_METHODS, STATUS } from "../http/constants.ts";
 import { isLoopbackAddress } from "../http/ip_address.ts";
+import { respondBytes } from "../http/respond.ts";
 import { METRICS_CONTENT_TYPE, type MetricsRegistry } from "../metrics/registry.ts";
 
 /** Who may read the metrics: loopback clients, anyone, or users with a role. */
@@ -24,6 +26,8 @@ export interface InternalEndpointsOptions {
   metrics: MetricsRegistry | null;
   /** Who may read the metrics. */
   metricsAccess: MetricsAccess;
+  /** The headers every answer starts from. */
+  baseHeaders?: BaseHeaders;
 }
 
 /** Path of the health endpoint below the prefix. */
@@ -38,6 +42,7 @@ export function internalEndpoints(options: InternalEndpointsOptions): Middleware
   const healthPath = options.prefix + HEALTH_PATH;
   const metricsPath = options.prefix + METRICS_PATH;
   const { metrics, metricsAccess } = options;
+  const base = options.baseHeaders ?? NO_BASE_HEADERS;
   return function answerInternal(request, context, next) {
     const path = context.url.pathname;
     // Most requests: two string comparisons and straight on, no extra async frame.
@@ -53,11 +58,11 @@ export function internalEndpoints(options: InternalEndpointsOptions): Middleware
     const path = context.url.pathname;
     if (path === healthPath) {
       requireReadMethod(request);
-      return new Response(request.method === "HEAD" ? null : HEALTH_BODY, {
+      return respondBytes(base, request, {
         status: STATUS.OK,
+        body: HEALTH_BODY,
         headers: {
           [HEADER.CONTENT_TYPE]: "application/json; charset=utf-8",
-          [HEADER.CONTENT_LENGTH]: String(HEALTH_BODY.byteLength),
           [HEADER.CACHE_CONTROL]: "no-store",
         },
       });
@@ -65,12 +70,11 @@ export function internalEndpoints(options: InternalEndpointsOptions): Middleware
     if (path === metricsPath && metrics !== null) {
       requireReadMethod(request);
       checkMetricsAccess(context, metricsAccess);
-      const body = new TextEncoder().encode(metrics.render());
-      return new Response(request.method === "HEAD" ? null : body, {
+      return respondBytes(base, request, {
         status: STATUS.OK,
+        body: new TextEncoder().encode(metrics.render()),
         headers: {
           [HEADER.CONTENT_TYPE]: METRICS_CONTENT_TYPE,
-          [HEADER.CONTENT_LENGTH]: String(body.byteLength),
           [HEADER.CACHE_CONTROL]: "no-store",
         },
       });

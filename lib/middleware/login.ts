@@ -11,9 +11,12 @@
 import type { Middleware, RequestContext } from "../compose.ts";
 import { HttpError } from "../errors.ts";
 import { acceptsHtml } from "../http/accept.ts";
+import { type BaseHeaders, NO_BASE_HEADERS } from "../http/base_headers.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
+import { redirect, respondBytes, respondEmpty, respondJson } from "../http/respond.ts";
 import { readBodyText } from "../http/read_body.ts";
-import type { AuthRuntime } from "../auth/load_auth.ts";
+import { MAX_AUTHORIZATION_LENGTH, readBearerToken } from "../auth/credentials.ts";
+import type { AuthRuntime, LoginRuntime } from "../auth/load_auth.ts";
 import { sanitizeNext } from "../auth/safe_next.ts";
 import {
   readCookie,
@@ -30,10 +33,12 @@ import { tooManyRequests } from "./rate_limit.ts";
 
 /** Options for {@linkcode login}. */
 export interface LoginOptions {
-  /** The loaded access-control state (`runtime.login` says whether login is on). */
+  /** The loaded access-control state; the endpoints answer 404 when `runtime.login` is null. */
   runtime: AuthRuntime;
   /** berth's internal prefix, e.g. `/_berth/`. */
   prefix: string;
+  /** The headers every answer starts from. */
+  baseHeaders?: BaseHeaders;
 }
 
 /** Largest login or logout body accepted, in bytes. */
@@ -70,12 +75,23 @@ interface LoginFields {
 /** Builds the login/logout middleware; other paths pass through. */
 export function login(options: LoginOptions): Middleware {
   const { runtime } = options;
+  const baseHeaders = options.baseHeaders ?? NO_BASE_HEADERS;
   const loginPath = `${options.prefix}login`;
   const logoutPath = `${options.prefix}logout`;
+  /** A 303 to `location` that sets `cookie`, never stored. */
+  const seeOther = (location: string, cookie: string) =>
+    redirect(baseHeaders, location, {
+      status: STATUS.SEE_OTHER,
+      headers: { [HEADER.SET_COOKIE]: cookie, [HEADER.CACHE_CONTROL]: "no-store" },
+    });
 
-  async function answerLogin(request: Request, context: RequestContext): Promise<Response> {
+  async function answerLogin(
+    login: LoginRuntime,
+    request: Request,
+    context: RequestContext,
+  ): Promise<Response> {
     if (request.method === "GET" || request.method === "HEAD") {
-      return await showPage(request, context, { status: STATUS.OK });
+      return await showPage(login, request, context, { status: STATUS.OK });
     }
     if (request.method !== "POST") throw methodNotAllowed();
     checkSameOrigin(request, context);
@@ -87,7 +103,7 @@ export function login(options: LoginOptions): Middleware {
       writeAuditEvent({ event: "rate-limited", scope: "login", address, user: fields.username });
       throw tooManyRequests(admitted.retryAfterSeconds, "Too many sign-in attempts");
     }
-    const checked = await checkCredentials(fields);
+    const checked = await checkCredentials(login, fields);
     if (!checked.ok) {
       // Every failure counts: a missing code that did not would tell a right password apart.
       runtime.throttle.fail(address, fields.username);
@@ -99,7 +115,7 @@ export function login(options: LoginOptions): Middleware {
         method: "login",
       });
       if (form) {
-        return await showPage(request, context, {
+        return await showPage(login, request, context, {
           status: STATUS.UNAUTHORIZED,
           error: BAD_CREDENTIALS_MESSAGE,
           next: fields.next,
@@ -107,30 +123,38 @@ export function login(options: LoginOptions): Middleware {
       }
       return createErrorResponse(request, STATUS.UNAUTHORIZED, BAD_CREDENTIALS_MESSAGE, {
         preferJson: true,
+        baseHeaders,
       });
     }
     runtime.throttle.succeed(address, fields.username);
     const record = checked.user;
-    const { token, expiresAt } = await runtime.signer!.sign(
+    const { token, expiresAt } = await login.signer.sign(
       { name: record.name, roles: record.roles },
       {
-        ttlSeconds: runtime.sessionTtlSeconds,
-        sessionVersion: runtime.users!.sessionVersion(record.name),
+        ttlSeconds: login.sessionTtlSeconds,
+        sessionVersion: login.users.sessionVersion(record.name),
       },
     );
     writeAuditEvent({ event: "login-success", user: record.name, address, method: "login" });
     const cookie = serializeSessionCookie(token, {
       name: runtime.cookieName,
-      maxAgeSeconds: runtime.sessionTtlSeconds,
+      maxAgeSeconds: login.sessionTtlSeconds,
       secure: context.secure,
     });
     if (form) return seeOther(sanitizeNext(fields.next), cookie);
-    return jsonResponse({ token, expiresAt }, cookie);
+    return respondJson(baseHeaders, request, {
+      status: STATUS.OK,
+      value: { token, expiresAt },
+      headers: { [HEADER.SET_COOKIE]: cookie, [HEADER.CACHE_CONTROL]: "no-store" },
+    });
   }
 
   /** Checks password, then TOTP: the user, or why not (for the audit log). */
-  async function checkCredentials(fields: LoginFields): Promise<CredentialCheck> {
-    const result = await runtime.users!.authenticate(fields.username, fields.password);
+  async function checkCredentials(
+    login: LoginRuntime,
+    fields: LoginFields,
+  ): Promise<CredentialCheck> {
+    const result = await login.users.authenticate(fields.username, fields.password);
     if (!result.ok) return { ok: false, reason: "bad-credentials" };
     const secret = result.user.totpSecret;
     if (secret === undefined) return { ok: true, user: result.user };
@@ -143,7 +167,11 @@ export function login(options: LoginOptions): Middleware {
     return { ok: true, user: result.user };
   }
 
-  async function answerLogout(request: Request, context: RequestContext): Promise<Response> {
+  async function answerLogout(
+    login: LoginRuntime,
+    request: Request,
+    context: RequestContext,
+  ): Promise<Response> {
     if (request.method !== "POST") {
       throw new HttpError(
         STATUS.METHOD_NOT_ALLOWED,
@@ -157,7 +185,7 @@ export function login(options: LoginOptions): Middleware {
     const form = isForm(request);
     const text = await readBodyText(request, MAX_LOGIN_BODY_BYTES);
     const next = form ? new URLSearchParams(text).get("next") : null;
-    const user = await revokeSessions(request);
+    const user = await revokeSessions(login, request);
     writeAuditEvent({ event: "logout", user, address: context.clientAddress });
     const cookie = serializeClearedCookie(runtime.cookieName, {
       secure: context.secure,
@@ -165,26 +193,26 @@ export function login(options: LoginOptions): Middleware {
     if (form || acceptsHtml(request.headers.get(HEADER.ACCEPT))) {
       return seeOther(next === null ? loginPath : sanitizeNext(next), cookie);
     }
-    return new Response(null, {
-      status: STATUS.NO_CONTENT,
-      headers: { [HEADER.SET_COOKIE]: cookie, [HEADER.CACHE_CONTROL]: "no-store" },
+    return respondEmpty(baseHeaders, STATUS.NO_CONTENT, {
+      [HEADER.SET_COOKIE]: cookie,
+      [HEADER.CACHE_CONTROL]: "no-store",
     });
   }
 
   async function showPage(
+    login: LoginRuntime,
     request: Request,
     context: RequestContext,
     page: { status: number; error?: string; next?: string | null },
   ): Promise<Response> {
     const next = sanitizeNext(page.next ?? context.url.searchParams.get("next"));
-    const signedInAs = await readSessionUser(request) ?? undefined;
+    const signedInAs = await readSessionUser(login, request) ?? undefined;
     const html = renderLoginPage({ loginPath, logoutPath, next, error: page.error, signedInAs });
-    const bytes = new TextEncoder().encode(html);
-    return new Response(request.method === "HEAD" ? null : bytes, {
+    return respondBytes(baseHeaders, request, {
       status: page.status,
+      body: new TextEncoder().encode(html),
       headers: {
         [HEADER.CONTENT_TYPE]: "text/html; charset=utf-8",
-        [HEADER.CONTENT_LENGTH]: String(bytes.byteLength),
         [HEADER.CACHE_CONTROL]: "no-store",
         "content-security-policy": LOGIN_PAGE_CSP,
         [HEADER.VARY]: "Cookie",
@@ -193,10 +221,10 @@ export function login(options: LoginOptions): Middleware {
   }
 
   /** The name in a valid, not signed-out session cookie, or null. */
-  async function readSessionUser(request: Request): Promise<string | null> {
+  async function readSessionUser(login: LoginRuntime, request: Request): Promise<string | null> {
     const token = readCookie(request.headers.get(HEADER.COOKIE), runtime.cookieName);
-    if (token === null || runtime.verifier === null) return null;
-    const result = await runtime.verifier.verify(token);
+    if (token === null) return null;
+    const result = await login.verifier.verify(token);
     if (!result.ok) return null;
     const session = resolveSession(runtime, result);
     return session.ok ? session.user.name : null;
@@ -206,18 +234,18 @@ export function login(options: LoginOptions): Middleware {
    * Revokes the berth sessions the request carries (the cookie and a Bearer
    * token) until they expire; resolves to the signed-out user's name, or null.
    */
-  async function revokeSessions(request: Request): Promise<string | null> {
-    if (runtime.verifier === null) return null;
+  async function revokeSessions(login: LoginRuntime, request: Request): Promise<string | null> {
     const tokens = new Set<string>();
     const cookie = readCookie(request.headers.get(HEADER.COOKIE), runtime.cookieName);
     if (cookie !== null) tokens.add(cookie);
-    const bearer = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)[ ]*$/i.exec(
-      request.headers.get(HEADER.AUTHORIZATION)?.slice(0, MAX_LOGIN_BODY_BYTES) ?? "",
-    );
-    if (bearer !== null) tokens.add(bearer[1]);
+    const authorization = request.headers.get(HEADER.AUTHORIZATION);
+    const bearer = authorization === null || authorization.length > MAX_AUTHORIZATION_LENGTH
+      ? null
+      : readBearerToken(authorization);
+    if (bearer !== null) tokens.add(bearer);
     let user: string | null = null;
     for (const token of tokens) {
-      const result = await runtime.verifier.verify(token);
+      const result = await login.verifier.verify(token);
       if (!result.ok) continue;
       const session = resolveSession(runtime, result);
       // Only berth's own sessions: an identity provider's tokens are its business.
@@ -226,7 +254,7 @@ export function login(options: LoginOptions): Middleware {
       if (result.tokenId !== null && result.expiresAt !== null) {
         // Renewals share the jti and expire at most one lifetime from now:
         // the entry must outlive the newest token of the session.
-        const latest = Math.floor(Date.now() / 1000) + runtime.sessionTtlSeconds;
+        const latest = Math.floor(Date.now() / 1000) + login.sessionTtlSeconds;
         await runtime.revocations.revoke({
           tokenId: result.tokenId,
           expiresAt: Math.max(result.expiresAt, latest),
@@ -239,17 +267,19 @@ export function login(options: LoginOptions): Middleware {
 
   /** Answers the login or logout path; HttpErrors become JSON unless a browser asks for HTML. */
   async function answerEndpoint(request: Request, context: RequestContext): Promise<Response> {
-    if (!runtime.login) throw new HttpError(STATUS.NOT_FOUND, "Nothing is served at this path");
+    const login = runtime.login;
+    if (login === null) throw new HttpError(STATUS.NOT_FOUND, "Nothing is served at this path");
     try {
       return context.url.pathname === loginPath
-        ? await answerLogin(request, context)
-        : await answerLogout(request, context);
+        ? await answerLogin(login, request, context)
+        : await answerLogout(login, request, context);
     } catch (error) {
       // An API: errors are JSON unless a browser asks for HTML.
       if (!(error instanceof HttpError)) throw error;
       return createErrorResponse(request, error.status, error.publicMessage, {
         headers: error.headers,
         preferJson: true,
+        baseHeaders,
       });
     }
   }
@@ -351,28 +381,4 @@ async function readLoginFields(request: Request, form: boolean): Promise<LoginFi
     totp: typeof totp === "string" ? totp.trim() : null,
     next: typeof next === "string" ? next : null,
   };
-}
-
-function seeOther(location: string, cookie: string): Response {
-  return new Response(null, {
-    status: STATUS.SEE_OTHER,
-    headers: {
-      [HEADER.LOCATION]: location,
-      [HEADER.SET_COOKIE]: cookie,
-      [HEADER.CACHE_CONTROL]: "no-store",
-    },
-  });
-}
-
-function jsonResponse(body: unknown, cookie: string): Response {
-  const bytes = new TextEncoder().encode(JSON.stringify(body) + "\n");
-  return new Response(bytes, {
-    status: STATUS.OK,
-    headers: {
-      [HEADER.CONTENT_TYPE]: "application/json; charset=utf-8",
-      [HEADER.CONTENT_LENGTH]: String(bytes.byteLength),
-      [HEADER.SET_COOKIE]: cookie,
-      [HEADER.CACHE_CONTROL]: "no-store",
-    },
-  });
 }

@@ -9,6 +9,7 @@
  */
 
 import type { Middleware, Next, RequestContext } from "../compose.ts";
+import type { BaseHeaders } from "../http/base_headers.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
 import { createRedirect, pinToSite, rerouteRequest } from "../http/local_redirect.ts";
 import type { PathProbe } from "../rules/path_probe.ts";
@@ -22,6 +23,8 @@ export interface RedirectsOptions {
   rules: SiteRulesHolder;
   /** What exists under the root (for "no shadowing without !"). */
   probe: PathProbe;
+  /** The headers every answer starts from (its redirects). */
+  baseHeaders?: BaseHeaders;
 }
 
 /** Request headers dropped when serving a custom status page, so it is never a 304 or 206. */
@@ -46,12 +49,12 @@ export function redirects(options: RedirectsOptions): Middleware {
   return function applyRedirects(request, context, next) {
     const rules = options.rules.get().redirects;
     if (rules.length === 0) return next();
-    return applyRules(rules, { request, context, next });
+    return applyRules(rules, { request, context, next, base: options.baseHeaders });
   };
 
   async function applyRules(
     rules: readonly RedirectRule[],
-    call: { request: Request; context: RequestContext; next: Next },
+    call: RuleCall,
   ): Promise<Response> {
     const { context, next } = call;
     const path = context.path;
@@ -68,10 +71,18 @@ export function redirects(options: RedirectsOptions): Middleware {
   }
 }
 
+/** One request as the rules see it, with the base headers of the redirects they answer. */
+interface RuleCall {
+  request: Request;
+  context: RequestContext;
+  next: Next;
+  base: BaseHeaders | undefined;
+}
+
 async function applyRule(
   rule: RedirectRule,
   params: Record<string, string>,
-  call: { request: Request; context: RequestContext; next: Next },
+  call: RuleCall,
 ): Promise<Response> {
   const { request, context, next } = call;
   const filled = fillPlaceholders(rule.to, params);
@@ -79,7 +90,7 @@ async function applyRule(
   const withQuery = target.includes("?") || context.url.search === ""
     ? target
     : target + context.url.search;
-  if (rule.kind === "redirect") return createRedirect(withQuery, rule.status);
+  if (rule.kind === "redirect") return createRedirect(withQuery, rule.status, call.base);
 
   const url = new URL(withQuery, context.url);
   if (rule.kind === "rewrite") return await next(...rerouteRequest(request, context, url));

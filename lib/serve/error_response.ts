@@ -2,9 +2,12 @@
  * @module
  * Built-in error responses: the same status and message as JSON for API
  * clients, a small HTML page for browsers and plain text otherwise. They never
- * contain stack traces, filesystem paths or error internals.
+ * contain stack traces, filesystem paths or error internals. Like every
+ * answer berth builds, they start from the base headers (security and CORS
+ * headers), which their own headers override.
  */
 
+import type { BaseHeaders } from "../http/base_headers.ts";
 import { HEADER, STATUS_TEXT } from "../http/constants.ts";
 import { acceptsHtml, prefersJson } from "../http/accept.ts";
 import { ResponseTemplate } from "../http/response_template.ts";
@@ -16,6 +19,8 @@ export interface ErrorResponseOptions {
   headers?: HeadersInit;
   /** Answer JSON unless the client asks for HTML (API-style endpoints such as auth). */
   preferJson?: boolean;
+  /** The headers every answer starts from (none by default); `headers` override them. */
+  baseHeaders?: BaseHeaders;
 }
 
 /** Builds the error response for `status`, negotiated on the request's `Accept`. */
@@ -28,6 +33,10 @@ export function createErrorResponse(
   const kind = chooseKind(request.headers.get(HEADER.ACCEPT), options.preferJson === true);
   const variant = renderVariant(kind, status, message);
   const headers = new Headers(options.headers);
+  // Keep-if-absent: `headers` may be a Headers with repeated names (WWW-Authenticate).
+  for (const [name, value] of Object.entries(options.baseHeaders ?? {})) {
+    if (!headers.has(name)) headers.set(name, value);
+  }
   headers.set(HEADER.CACHE_CONTROL, "no-store");
   headers.set(HEADER.CONTENT_TYPE, variant.contentType);
   headers.set(HEADER.CONTENT_LENGTH, String(variant.bytes.byteLength));
@@ -38,6 +47,8 @@ export function createErrorResponse(
 export interface ErrorResponderOptions {
   /** Extra headers, as a plain lower-case record (added to every answer). */
   headers?: Readonly<Record<string, string>>;
+  /** The headers every answer starts from (none by default); `headers` override them. */
+  baseHeaders?: BaseHeaders;
 }
 
 /**
@@ -58,6 +69,7 @@ export function createErrorResponder(
       new ResponseTemplate(variant.bytes, {
         status,
         headers: {
+          ...options.baseHeaders,
           ...options.headers,
           [HEADER.CACHE_CONTROL]: "no-store",
           [HEADER.CONTENT_TYPE]: variant.contentType,

@@ -442,7 +442,7 @@ Deno.test("limits() answers 414 for an overlong URL and 431 for too many headers
   await many.body?.cancel();
 });
 
-Deno.test("customHeaders() adds operator headers and overrides defaults", async () => {
+Deno.test("createApp() sets operator headers over berth's own when headers are configured", async () => {
   const custom = await buildApp(fixture.root, {
     headers: { "x-frame-options": "DENY", "x-robots-tag": "noindex" },
   });
@@ -452,7 +452,7 @@ Deno.test("customHeaders() adds operator headers and overrides defaults", async 
   assert.equal(response.headers.get("x-robots-tag"), "noindex");
 });
 
-Deno.test("cors() answers preflight and marks responses readable cross-origin", async () => {
+Deno.test("cors() answers preflights and answers carry the CORS simple headers when cors is on", async () => {
   const open = await buildApp(fixture.root, { cors: true });
   const preflight = await send(open, "/hello.txt", {
     method: "OPTIONS",
@@ -475,7 +475,7 @@ Deno.test("cors() answers preflight and marks responses readable cross-origin", 
   assert.equal(closed.headers.get("access-control-allow-origin"), null);
 });
 
-Deno.test("securityHeaders() adds HSTS only under TLS", async () => {
+Deno.test("createApp() sends HSTS only when serving TLS", async () => {
   const tls = await buildApp(fixture.root, {}, true);
   const response = await send(tls, "/hello.txt");
   await response.body?.cancel();

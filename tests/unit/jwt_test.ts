@@ -4,6 +4,7 @@
  * served by a real HTTP server on 127.0.0.1.
  */
 import assert from "node:assert/strict";
+import { createPublicKey } from "node:crypto";
 import { join } from "node:path";
 import {
   base64url,
@@ -19,14 +20,14 @@ import {
 import {
   createTokenSigner,
   createTokenVerifier,
-  type JwtOptions,
-  loadJwtOptions,
   SESSION_VERSION_CLAIM,
   type TokenVerification,
+  type VerificationKeys,
 } from "../../lib/auth/jwt.ts";
+import { loadJwtKeys, type LoadJwtKeysOptions } from "../../lib/auth/jwt_keys.ts";
 import * as v from "valibot";
 import { ConfigError } from "../../lib/config/errors.ts";
-import { findSettingSchema } from "../../lib/config/schema.ts";
+import { findSettingSchema, type JwtSettings as JwtConfig } from "../../lib/config/schema.ts";
 
 const SECRET = crypto.getRandomValues(new Uint8Array(32));
 const NOW = () => Math.floor(Date.now() / 1000);
@@ -48,6 +49,33 @@ async function mint(options: MintOptions): Promise<string> {
   if (options.sub !== null) jwt.setSubject(options.sub ?? "alice");
   if (options.exp !== null) jwt.setExpirationTime(options.exp ?? NOW() + 600);
   return await jwt.sign(options.key);
+}
+
+/** A fake key directory: `/keys/<name>` → text; anything else does not exist. */
+function fakeKeyFiles(files: Record<string, string>): (path: string) => Promise<Uint8Array> {
+  return (path) => {
+    const name = path.startsWith("/keys/") ? path.slice("/keys/".length) : null;
+    if (name === null || !Object.hasOwn(files, name)) {
+      return Promise.reject(new Deno.errors.NotFound(path));
+    }
+    return Promise.resolve(new TextEncoder().encode(files[name]));
+  };
+}
+
+/** Loads keys as the settings name them, from a fake `/keys` directory. */
+async function loadKeys(
+  config: Partial<JwtConfig>,
+  files: Record<string, string> = {},
+  options: LoadJwtKeysOptions = {},
+) {
+  return await loadJwtKeys(config, { baseDir: "/keys", readFile: fakeKeyFiles(files), ...options });
+}
+
+/** The keys of one SPKI PEM public key file, for `algorithms`. */
+async function pemKeys(publicKey: CryptoKey, algorithms: JwtConfig["algorithms"]) {
+  return await loadKeys({ publicKey: "key.pem", algorithms }, {
+    "key.pem": await exportSPKI(publicKey),
+  });
 }
 
 function assertRejected(result: TokenVerification, reason: string): void {
@@ -83,10 +111,7 @@ Deno.test("verify() accepts valid tokens for HS256, RS256, PS256, ES256, ES384 a
 
   for (const alg of ["RS256", "PS256", "ES256", "ES384", "EdDSA"]) {
     const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
-    const verifier = createTokenVerifier({
-      publicKeyPem: await exportSPKI(publicKey),
-      algorithms: [alg],
-    });
+    const verifier = createTokenVerifier(await pemKeys(publicKey, [alg as "RS256"]));
     const result = await verifier.verify(await mint({ alg, key: privateKey }));
     assertAccepted(result);
     assert.equal(result.user.name, "alice", alg);
@@ -94,14 +119,14 @@ Deno.test("verify() accepts valid tokens for HS256, RS256, PS256, ES256, ES384 a
 });
 
 Deno.test("verify() accepts HS384 and HS512 with a long enough secret", async () => {
-  for (const alg of ["HS384", "HS512"]) {
+  for (const alg of ["HS384", "HS512"] as const) {
     const secret = crypto.getRandomValues(new Uint8Array(64));
     const verifier = createTokenVerifier({ secret, algorithms: [alg] });
     assertAccepted(await verifier.verify(await mint({ alg, key: secret })));
   }
 });
 
-Deno.test("createTokenVerifier() needs the same key length per HS algorithm as the signer", () => {
+Deno.test("createTokenVerifier(), createTokenSigner() and loadJwtKeys() need the same key length per HS algorithm", async () => {
   // [algorithm, key bytes, accepted]: RFC 7518 §3.2, a key at least as long as the hash.
   const rows: [string, number, boolean][] = [
     ["HS256", 31, false],
@@ -115,15 +140,21 @@ Deno.test("createTokenVerifier() needs the same key length per HS algorithm as t
   for (const [algorithm, bytes, accepted] of rows) {
     const secret = new Uint8Array(bytes).fill(7);
     const hs = algorithm as "HS256" | "HS384" | "HS512";
-    const verify = () => createTokenVerifier({ secret, algorithms: [algorithm] });
-    const sign = () => createTokenSigner({ secret, algorithm: hs });
+    const verify = () => createTokenVerifier({ secret, algorithms: [hs] });
+    const sign = () => createTokenSigner(secret, hs);
+    const load = () =>
+      loadKeys({ secretFile: "secret", algorithms: [hs] }, {
+        secret: new TextDecoder().decode(secret),
+      });
     if (accepted) {
       verify();
       sign();
+      assert.equal((await load()).secret?.byteLength, bytes);
     } else {
       const message = new RegExp(`${algorithm} needs at least`);
       assert.throws(verify, message, `verifier ${algorithm} ${bytes}`);
       assert.throws(sign, message, `signer ${algorithm} ${bytes}`);
+      await assert.rejects(load, message, `loader ${algorithm} ${bytes}`);
     }
   }
   // With several HS algorithms allowed, the longest need decides.
@@ -134,7 +165,7 @@ Deno.test("createTokenVerifier() needs the same key length per HS algorithm as t
 });
 
 Deno.test("sign() puts a jti and the session version in the token; verify() reads them back", async () => {
-  const signer = createTokenSigner({ secret: SECRET });
+  const signer = createTokenSigner(SECRET, "HS256");
   const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] });
   const signed = await signer.sign({ name: "bob", roles: [] }, {
     ttlSeconds: 60,
@@ -162,10 +193,11 @@ Deno.test("sign() puts a jti and the session version in the token; verify() read
 
 Deno.test("verify() accepts a single public JWK", async () => {
   const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const verifier = createTokenVerifier({
-    jwk: await exportJWK(publicKey) as JsonWebKey,
-    algorithms: ["ES256"],
+  const keys = await loadKeys({ publicKey: "key.jwk", algorithms: ["ES256"] }, {
+    "key.jwk": JSON.stringify(await exportJWK(publicKey)),
   });
+  assert.deepEqual(keys.sources, ["jwt-public-key"]);
+  const verifier = createTokenVerifier(keys);
   assertAccepted(await verifier.verify(await mint({ alg: "ES256", key: privateKey })));
 });
 
@@ -184,20 +216,19 @@ Deno.test("verify() refuses alg none in every spelling", async () => {
   );
 });
 
-Deno.test("createTokenVerifier() refuses none and unknown algorithms at startup", () => {
-  for (const clockToleranceSeconds of [-1, 601, Number.NaN]) {
-    assert.throws(
-      () => createTokenVerifier({ secret: SECRET, algorithms: ["HS256"], clockToleranceSeconds }),
-      /clockToleranceSeconds/,
-    );
+Deno.test("the settings refuse none, unknown algorithms and a clock tolerance out of range", () => {
+  // The verifier relies on these guarantees instead of checking them again.
+  const tolerance = findSettingSchema("auth.jwt.clockToleranceSeconds");
+  const algorithmList = findSettingSchema("auth.jwt.algorithms");
+  assert.ok(tolerance !== undefined && algorithmList !== undefined);
+  for (const value of [-1, 601, 1.5, Number.NaN]) {
+    assert.equal(v.is(tolerance, value), false, String(value));
   }
-  for (const algorithms of [["none"], ["HS256", "none"], ["HS1"], []]) {
-    assert.throws(
-      () => createTokenVerifier({ secret: SECRET, algorithms }),
-      ConfigError,
-      JSON.stringify(algorithms),
-    );
+  assert.equal(v.is(tolerance, 600), true);
+  for (const algorithms of [["none"], ["HS256", "none"], ["HS1"], ["Ed25519"], []]) {
+    assert.equal(v.is(algorithmList, algorithms), false, JSON.stringify(algorithms));
   }
+  assert.equal(v.is(algorithmList, ["HS256", "EdDSA"]), true);
 });
 
 Deno.test("verify() refuses HS256 signed with the RSA public key PEM (algorithm confusion)", async () => {
@@ -205,61 +236,97 @@ Deno.test("verify() refuses HS256 signed with the RSA public key PEM (algorithm 
   const pem = await exportSPKI(publicKey);
   const forged = await mint({ alg: "HS256", key: new TextEncoder().encode(pem) });
   // Only the RSA key configured: HS256 is not in the list.
-  const rsaOnly = createTokenVerifier({ publicKeyPem: pem, algorithms: ["RS256"] });
+  const rsaOnly = createTokenVerifier(await pemKeys(publicKey, ["RS256"]));
   assertRejected(await rsaOnly.verify(forged), "algorithm-not-allowed");
   // Even a careless list naming both cannot make the public key an HMAC secret.
-  const both = createTokenVerifier({
-    publicKeyPem: pem,
-    secret: SECRET,
-    algorithms: ["RS256", "HS256"],
-  });
+  const both = createTokenVerifier(
+    await loadKeys({ publicKey: "key.pem", secretFile: "secret", algorithms: ["RS256", "HS256"] }, {
+      "key.pem": pem,
+      secret: "s".repeat(32),
+    }),
+  );
   assertRejected(await both.verify(forged), "bad-signature");
 });
 
-Deno.test("createTokenVerifier() refuses HS algorithms without a secret and asymmetric ones without a key", async () => {
+Deno.test("loadJwtKeys() refuses HS algorithms without a secret, asymmetric ones without a fitting key", async () => {
   const { publicKey } = await generateKeyPair("RS256", { extractable: true });
-  const pem = await exportSPKI(publicKey);
-  assert.throws(
-    () => createTokenVerifier({ publicKeyPem: pem, algorithms: ["HS256"] }),
-    ConfigError,
+  const files = { "key.pem": await exportSPKI(publicKey), secret: "s".repeat(32) };
+  // [settings, what the message says]
+  const rows: [Partial<JwtConfig>, RegExp][] = [
+    [{ publicKey: "key.pem", algorithms: ["HS256"] }, /HS256 needs a secret/],
+    [{ secretFile: "secret", algorithms: ["RS256"] }, /RS256 needs a public key/],
+    // The wrong algorithm for the key.
+    [{ publicKey: "key.pem", algorithms: ["ES256"] }, /no configured public key can verify ES256/],
+    [{ publicKey: "key.pem", algorithms: ["EdDSA"] }, /no configured public key can verify EdDSA/],
+    [{ secretEnv: "SHORT" }, /the secret is 16 bytes; HS256 needs at least 32/],
+    [{ publicKey: "garbage.pem", algorithms: ["RS256"] }, /not a PEM public key/],
+    [{ secretEnv: "SHORT", secretFile: "secret" }, /not both/],
+    [{}, /set a key/],
+  ];
+  for (const [config, message] of rows) {
+    await assert.rejects(
+      () =>
+        loadKeys(config, { ...files, "garbage.pem": "not a pem" }, {
+          env: { SHORT: "x".repeat(16) },
+        }),
+      (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      JSON.stringify(config),
+    );
+  }
+  // A key of another family is refused by jose's import, as is a curve that does not fit.
+  const ec = await generateKeyPair("ES256", { extractable: true });
+  await assert.rejects(() => pemKeys(ec.publicKey, ["ES384"]), /can verify ES384/);
+  const jwk = JSON.stringify(await exportJWK(ec.publicKey));
+  await assert.rejects(
+    () => loadKeys({ publicKey: "key.jwk", algorithms: ["ES512"] }, { "key.jwk": jwk }),
+    /can verify ES512/,
   );
-  assert.throws(() => createTokenVerifier({ secret: SECRET, algorithms: ["RS256"] }), ConfigError);
-  assert.throws(
-    () => createTokenVerifier({ publicKeyPem: pem, algorithms: ["ES256"] }),
-    ConfigError,
-  );
-  assert.throws(
-    () => createTokenVerifier({ secret: new Uint8Array(16), algorithms: ["HS256"] }),
-    /at least 32/,
-  );
-  assert.throws(
-    () => createTokenVerifier({ publicKeyPem: "not a pem", algorithms: ["RS256"] }),
-    ConfigError,
+  await assert.rejects(
+    () => loadKeys({ publicKey: "key.jwk", algorithms: ["RS256"] }, { "key.jwk": jwk }),
+    /can verify RS256/,
   );
 });
 
-Deno.test("createTokenVerifier() refuses private and symmetric keys where public keys belong", async () => {
+Deno.test("loadJwtKeys() derives the algorithm of a single key when the settings name none", async () => {
+  for (const alg of ["RS256", "ES256", "ES384", "ES512", "EdDSA"]) {
+    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+    const fromPem = await loadKeys({ publicKey: "key.pem" }, {
+      "key.pem": await exportSPKI(publicKey),
+    });
+    assert.deepEqual(fromPem.algorithms, [alg], `PEM ${alg}`);
+    assertAccepted(await createTokenVerifier(fromPem).verify(await mint({ alg, key: privateKey })));
+    const fromJwk = await loadKeys({ publicKey: "key.jwk", secretEnv: "S" }, {
+      "key.jwk": JSON.stringify(await exportJWK(publicKey)),
+    }, { env: { S: "s".repeat(32) } });
+    assert.deepEqual(fromJwk.algorithms, ["HS256", alg], `JWK ${alg}`);
+    assert.deepEqual(fromJwk.sources, ["jwt-secret", "jwt-public-key"]);
+  }
+});
+
+Deno.test("loadJwtKeys() refuses private and symmetric keys where public keys belong", async () => {
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const privateJwk = await exportJWK(privateKey) as JsonWebKey;
-  assert.throws(() => createTokenVerifier({ jwk: privateJwk, algorithms: ["ES256"] }), /private/);
-  const octJwk = await exportJWK(SECRET) as JsonWebKey;
-  assert.throws(
-    () =>
-      createTokenVerifier({
-        jwks: { keys: [octJwk] },
-        algorithms: ["HS256", "ES256"],
-        secret: SECRET,
-      }),
-    /not RSA, EC or OKP/,
-  );
-  assert.throws(
-    () =>
-      createTokenVerifier({
-        publicKeyPem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
-        algorithms: ["RS256"],
-      }),
-    /private key/,
-  );
+  const privateJwk = JSON.stringify(await exportJWK(privateKey));
+  const octJwk = await exportJWK(SECRET);
+  const files = {
+    "private.jwk": privateJwk,
+    "private-in-set.json": JSON.stringify({ keys: [JSON.parse(privateJwk)] }),
+    "oct.json": JSON.stringify({ keys: [octJwk] }),
+    "private.pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+    "not-a-key.json": JSON.stringify({ keys: ["x"] }),
+  };
+  const rows: [Partial<JwtConfig>, RegExp][] = [
+    [
+      { publicKey: "private.jwk", algorithms: ["ES256"] },
+      /"auth.jwt.publicKey".*private member "d"/,
+    ],
+    [{ jwks: "private-in-set.json", algorithms: ["ES256"] }, /"auth.jwt.jwks".*private member/],
+    [{ jwks: "oct.json", algorithms: ["ES256"] }, /not RSA, EC or OKP/],
+    [{ publicKey: "private.pem", algorithms: ["RS256"] }, /private key/],
+    [{ jwks: "not-a-key.json", algorithms: ["ES256"] }, /not a JSON object/],
+  ];
+  for (const [config, message] of rows) {
+    await assert.rejects(() => loadKeys(config, files), message, JSON.stringify(config));
+  }
 });
 
 Deno.test("verify() refuses a tampered payload and a swapped signature", async () => {
@@ -298,9 +365,7 @@ Deno.test("verify() refuses nbf and iat in the future", async () => {
 });
 
 Deno.test("verify() applies the clock tolerance on both sides of the edge", async () => {
-  const verifier = createTokenVerifier({
-    secret: SECRET,
-    algorithms: ["HS256"],
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] }, {
     clockToleranceSeconds: 60,
   });
   assertAccepted(await verifier.verify(await mint({ alg: "HS256", key: SECRET, exp: NOW() - 50 })));
@@ -310,9 +375,7 @@ Deno.test("verify() applies the clock tolerance on both sides of the edge", asyn
   );
   const nbfSoon = await mint({ alg: "HS256", key: SECRET, payload: { nbf: NOW() + 50 } });
   assertAccepted(await verifier.verify(nbfSoon));
-  const strict = createTokenVerifier({
-    secret: SECRET,
-    algorithms: ["HS256"],
+  const strict = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] }, {
     clockToleranceSeconds: 0,
   });
   assertRejected(
@@ -329,9 +392,7 @@ Deno.test("verify() applies the clock tolerance on both sides of the edge", asyn
 });
 
 Deno.test("verify() checks iss and aud when configured", async () => {
-  const verifier = createTokenVerifier({
-    secret: SECRET,
-    algorithms: ["HS256"],
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] }, {
     issuer: "https://idp.example",
     audience: "berth",
   });
@@ -404,9 +465,7 @@ Deno.test("verify() reads roles: array, space-separated string, scope fallback, 
 });
 
 Deno.test("verify() reads roles from a configured claim, including a dotted path", async () => {
-  const verifier = createTokenVerifier({
-    secret: SECRET,
-    algorithms: ["HS256"],
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] }, {
     rolesClaim: "realm_access.roles",
   });
   const result = await verifier.verify(
@@ -418,9 +477,7 @@ Deno.test("verify() reads roles from a configured claim, including a dotted path
   );
   assertAccepted(result);
   assert.deepEqual(result.user.roles, ["admin"]);
-  const groups = createTokenVerifier({
-    secret: SECRET,
-    algorithms: ["HS256"],
+  const groups = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] }, {
     rolesClaim: "groups",
   });
   const other = await groups.verify(
@@ -466,10 +523,7 @@ Deno.test("verify() answers malformed for garbage and huge tokens without throwi
 Deno.test("verify() refuses an algorithm that is allowed but has no key for it", async () => {
   const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
   const other = await generateKeyPair("RS256", { extractable: true });
-  const verifier = createTokenVerifier({
-    publicKeyPem: await exportSPKI(publicKey),
-    algorithms: ["RS256"],
-  });
+  const verifier = createTokenVerifier(await pemKeys(publicKey, ["RS256"]));
   assertAccepted(await verifier.verify(await mint({ alg: "RS256", key: privateKey })));
   assertRejected(
     await verifier.verify(await mint({ alg: "RS256", key: other.privateKey })),
@@ -508,11 +562,11 @@ Deno.test("verify() fetches a remote JWKS lazily, caches it, and refetches (boun
   const second = await keyWithKid("ES256", "k2");
   const jwks = serveJwks([first.jwk]);
   try {
-    const verifier = createTokenVerifier({
-      jwks: jwks.url,
-      algorithms: ["RS256", "ES256"],
-      jwksCooldownSeconds: 0.2,
+    const keys = await loadKeys({ jwks: jwks.url.href, algorithms: ["RS256", "ES256"] }, {}, {
+      remoteJwks: { cooldownMs: 200 },
     });
+    assert.deepEqual(keys.sources, ["jwks"]);
+    const verifier = createTokenVerifier(keys);
     assert.equal(jwks.fetches, 0, "no fetch at construction");
     assertAccepted(
       await verifier.verify(
@@ -560,7 +614,7 @@ Deno.test("verify() answers no-key when the JWKS server fails", async () => {
   const url = new URL(`http://127.0.0.1:${server.addr.port}/jwks.json`);
   const { privateKey } = await generateKeyPair("RS256");
   try {
-    const verifier = createTokenVerifier({ jwks: url, algorithms: ["RS256"] });
+    const verifier = createTokenVerifier(await loadKeys({ jwks: url.href, algorithms: ["RS256"] }));
     const result = await verifier.verify(
       await mint({ alg: "RS256", key: privateKey, header: { kid: "a" } }),
     );
@@ -570,12 +624,17 @@ Deno.test("verify() answers no-key when the JWKS server fails", async () => {
   }
 });
 
-Deno.test("createTokenVerifier() allows http JWKS only on loopback", () => {
-  assert.throws(
-    () => createTokenVerifier({ jwks: new URL("http://idp.example/jwks"), algorithms: ["RS256"] }),
-    /https/,
-  );
-  createTokenVerifier({ jwks: new URL("https://idp.example/jwks"), algorithms: ["RS256"] });
+Deno.test("loadJwtKeys() refuses a JWKS URL that is not https, unless on loopback", async () => {
+  for (const url of ["http://idp.example/jwks", "http://10.0.0.1/jwks", "ftp://idp.example/jwks"]) {
+    await assert.rejects(
+      () => loadKeys({ jwks: url, algorithms: ["RS256"] }),
+      /is not an https:\/\/ URL/,
+      url,
+    );
+  }
+  const remote = await loadKeys({ jwks: "https://idp.example/jwks", algorithms: ["RS256"] });
+  assert.ok(remote.publicKeys !== undefined);
+  assert.deepEqual(remote.sources, ["jwks"]);
 });
 
 Deno.test("a plain-http loopback JWKS URL the settings accept is accepted when loaded too", async () => {
@@ -589,21 +648,19 @@ Deno.test("a plain-http loopback JWKS URL the settings accept is accepted when l
     ]
   ) {
     assert.ok(v.is(schema, url), url);
-    const options = await loadJwtOptions({ jwks: url, algorithms: ["RS256"] });
-    assert.ok(options.jwks instanceof URL, url);
-    createTokenVerifier(options);
+    const keys = await loadJwtKeys({ jwks: url, algorithms: ["RS256"] });
+    assert.ok(keys.publicKeys !== undefined, url);
+    createTokenVerifier(keys);
   }
 });
 
 Deno.test("createTokenSigner() mints tokens the verifier accepts, with roles, iss, aud and exp", async () => {
-  const signer = createTokenSigner({ secret: SECRET, issuer: "berth", audience: "site" });
+  const signer = createTokenSigner(SECRET, "HS256", { issuer: "berth", audience: "site" });
   const { token, expiresAt } = await signer.sign({ name: "bob", roles: ["ops"] }, {
     ttlSeconds: 3600,
   });
   assert.ok(Math.abs(expiresAt - (NOW() + 3600)) <= 2);
-  const verifier = createTokenVerifier({
-    secret: SECRET,
-    algorithms: ["HS256"],
+  const verifier = createTokenVerifier({ secret: SECRET, algorithms: ["HS256"] }, {
     issuer: "berth",
     audience: "site",
   });
@@ -611,83 +668,87 @@ Deno.test("createTokenSigner() mints tokens the verifier accepts, with roles, is
   assertAccepted(result);
   assert.deepEqual(result.user, { name: "bob", roles: ["ops"] });
   assert.equal(result.expiresAt, expiresAt);
-  assert.throws(() => createTokenSigner({ secret: SECRET, algorithm: "HS512" }), /at least 64/);
+  assert.throws(() => createTokenSigner(SECRET, "HS512"), /at least 64/);
 });
 
-Deno.test("loadJwtOptions() reads the secret from env or file and keys from PEM, JWK and JWKS files", async () => {
+Deno.test("loadJwtKeys() reads the secret from env or a file on disk, and keys from PEM, JWK and JWKS files", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const fromEnv = await loadJwtOptions({ secretEnv: "MY_SECRET" }, dir, {
-      MY_SECRET: "x".repeat(40),
+    const fromEnv = await loadJwtKeys({ secretEnv: "MY_SECRET" }, {
+      baseDir: dir,
+      env: { MY_SECRET: "x".repeat(40) },
     });
     assert.deepEqual(fromEnv.algorithms, ["HS256"]);
+    assert.deepEqual(fromEnv.sources, ["jwt-secret"]);
     assert.equal(new TextDecoder().decode(fromEnv.secret), "x".repeat(40));
     await assert.rejects(
-      () => loadJwtOptions({ secretEnv: "MISSING" }, dir, {}),
+      () => loadJwtKeys({ secretEnv: "MISSING" }, { baseDir: dir, env: {} }),
       /MISSING.*not set/,
     );
 
+    // The real disk (Deno.readFile) and paths relative to baseDir.
     await Deno.writeTextFile(join(dir, "secret.txt"), "y".repeat(32) + "\n");
-    const fromFile = await loadJwtOptions({ secretFile: "secret.txt", algorithms: ["HS256"] }, dir);
-    assert.equal(fromFile.secret?.byteLength, 32);
-    await assert.rejects(() => loadJwtOptions({ secretFile: "nope.txt" }, dir), /does not exist/);
+    const fromFile = await loadJwtKeys({ secretFile: "secret.txt", algorithms: ["HS256"] }, {
+      baseDir: dir,
+    });
+    assert.equal(fromFile.secret?.byteLength, 32, "the trailing newline is not part of it");
+    await assert.rejects(
+      () => loadJwtKeys({ secretFile: "nope.txt" }, { baseDir: dir }),
+      /"auth.jwt.secretFile" ".*nope.txt": it does not exist/,
+    );
 
     const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
-    await Deno.writeTextFile(join(dir, "key.pem"), await exportSPKI(publicKey));
-    const pem = await loadJwtOptions({ publicKey: "key.pem" }, dir);
-    assert.deepEqual(pem.algorithms, ["ES256"]);
-    assertAccepted(
-      await createTokenVerifier(pem).verify(await mint({ alg: "ES256", key: privateKey })),
-    );
-
     const jwk = await exportJWK(publicKey);
-    await Deno.writeTextFile(join(dir, "key.jwk"), JSON.stringify(jwk));
-    const fromJwk = await loadJwtOptions({ publicKey: "key.jwk" }, dir);
+    const files = {
+      "key.pem": await exportSPKI(publicKey),
+      "key.jwk": JSON.stringify(jwk),
+      "jwks.json": JSON.stringify({ keys: [jwk] }),
+      "bad.json": "{not json",
+      "object.json": JSON.stringify({ kty: "EC" }),
+    };
+    const token = await mint({ alg: "ES256", key: privateKey });
+    const pem = await loadKeys({ publicKey: "key.pem" }, files);
+    assert.deepEqual(pem.algorithms, ["ES256"]);
+    assertAccepted(await createTokenVerifier(pem).verify(token));
     assertAccepted(
-      await createTokenVerifier(fromJwk).verify(await mint({ alg: "ES256", key: privateKey })),
+      await createTokenVerifier(await loadKeys({ publicKey: "key.jwk" }, files)).verify(token),
     );
-
-    await Deno.writeTextFile(join(dir, "jwks.json"), JSON.stringify({ keys: [jwk] }));
+    await assert.rejects(() => loadKeys({ jwks: "jwks.json" }, files), /"algorithms" is required/);
+    const fromJwks = await loadKeys({ jwks: "/keys/jwks.json", algorithms: ["ES256"] }, files, {
+      baseDir: "/nonexistent",
+    });
+    assert.deepEqual(fromJwks.sources, ["jwks"]);
+    assertAccepted(await createTokenVerifier(fromJwks).verify(token));
     await assert.rejects(
-      () => loadJwtOptions({ jwks: "jwks.json" }, dir),
-      /"algorithms" is required/,
+      () => loadKeys({ jwks: "bad.json", algorithms: ["ES256"] }, files),
+      /"auth.jwt.jwks": ".*bad.json" is not a JSON object/,
     );
-    const fromJwks = await loadJwtOptions(
-      { jwks: join(dir, "jwks.json"), algorithms: ["ES256"] },
-      "/nonexistent",
-    );
-    assertAccepted(
-      await createTokenVerifier(fromJwks).verify(await mint({ alg: "ES256", key: privateKey })),
-    );
-
-    await Deno.writeTextFile(join(dir, "bad.json"), "{not json");
     await assert.rejects(
-      () => loadJwtOptions({ jwks: "bad.json", algorithms: ["ES256"] }, dir),
-      ConfigError,
+      () => loadKeys({ jwks: "object.json", algorithms: ["ES256"] }, files),
+      /is not a JWKS/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("loadJwtOptions() keeps a JWKS URL unfetched and refuses plain http off loopback", async () => {
-  const options = await loadJwtOptions({
-    jwks: "https://idp.example/.well-known/jwks.json",
-    algorithms: ["RS256"],
+Deno.test("loadJwtKeys() accepts a PKCS#1 RSA PEM as well as SPKI", async () => {
+  const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const pkcs1 = createPublicKey(await exportSPKI(publicKey)).export({
+    type: "pkcs1",
+    format: "pem",
   });
-  assert.ok(options.jwks instanceof URL);
-  assert.equal(options.jwks.href, "https://idp.example/.well-known/jwks.json");
-  await assert.rejects(
-    () => loadJwtOptions({ jwks: "http://idp.example/jwks.json", algorithms: ["RS256"] }),
-    /https/,
+  const keys = await loadKeys({ publicKey: "rsa.pem" }, { "rsa.pem": pkcs1.toString() });
+  assert.deepEqual(keys.algorithms, ["RS256"]);
+  assertAccepted(
+    await createTokenVerifier(keys).verify(await mint({ alg: "RS256", key: privateKey })),
   );
-  await assert.rejects(() => loadJwtOptions({}), /set a key/);
 });
 
 Deno.test("createTokenVerifier() with generateSecret keys round-trips HS512", async () => {
   const key = await generateSecret("HS512", { extractable: true });
   const raw = new Uint8Array(await crypto.subtle.exportKey("raw", key as globalThis.CryptoKey));
-  const options: JwtOptions = { secret: raw, algorithms: ["HS512"] };
+  const options: VerificationKeys = { secret: raw, algorithms: ["HS512"] };
   assertAccepted(await createTokenVerifier(options).verify(await mint({ alg: "HS512", key })));
 });
 
@@ -699,7 +760,11 @@ Deno.test("verify() answers no-key when nothing listens at the JWKS URL", async 
   const url = new URL(`http://127.0.0.1:${server.addr.port}/jwks.json`);
   await server.shutdown();
   const { privateKey } = await generateKeyPair("ES256");
-  const verifier = createTokenVerifier({ jwks: url, algorithms: ["ES256"], jwksTimeoutMs: 2000 });
+  const verifier = createTokenVerifier(
+    await loadKeys({ jwks: url.href, algorithms: ["ES256"] }, {}, {
+      remoteJwks: { timeoutMs: 2000 },
+    }),
+  );
   assertRejected(await verifier.verify(await mint({ alg: "ES256", key: privateKey })), "no-key");
 });
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { loadAuth } from "../../lib/auth/load_auth.ts";
+import { DUMMY_HASH } from "../../lib/auth/passwords.ts";
+import { writeUsersFile } from "../../lib/auth/users.ts";
 import { ConfigError } from "../../lib/config/errors.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../../lib/config/schema.ts";
 
@@ -46,13 +48,77 @@ Deno.test("loadAuth() turns login off when only a public key is configured", asy
       auth: { ...DEFAULT_SETTINGS.auth, jwt: { ...DEFAULT_SETTINGS.auth.jwt, publicKey: pem } },
     }));
     assert.ok(runtime !== null);
-    assert.equal(runtime.login, false);
-    assert.equal(runtime.signer, null);
+    assert.equal(runtime.login, null);
     assert.deepEqual(runtime.methods, ["jwt-public-key"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadAuth() gives Basic and login the users file only when they are on", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const users = `${dir}/users.json`;
+    // A hash is not checked at load; DUMMY_HASH keeps the test fast.
+    await writeUsersFile(users, [{ name: "ada", passwordHash: DUMMY_HASH, roles: [] }]);
+    const secretFile = `${dir}/secret`;
+    await Deno.writeTextFile(secretFile, "s".repeat(64));
+    const publicKeyOnly = await keyFile(dir);
+    // [auth settings, Basic on, login on, ephemeral key, methods]
+    const rows: [Partial<Settings["auth"]>, boolean, boolean, boolean, string[]][] = [
+      [{ users }, false, true, true, ["session-key-in-memory", "login"]],
+      [{ users, basic: true }, true, true, true, ["session-key-in-memory", "login", "basic"]],
+      [
+        { users, jwt: { ...DEFAULT_SETTINGS.auth.jwt, secretFile, algorithms: ["HS512"] } },
+        false,
+        true,
+        false,
+        ["jwt-secret", "login"],
+      ],
+      [
+        { users, basic: true, jwt: { ...DEFAULT_SETTINGS.auth.jwt, publicKey: publicKeyOnly } },
+        true,
+        false,
+        false,
+        ["jwt-public-key", "basic"],
+      ],
+    ];
+    for (const [auth, basic, login, ephemeral, methods] of rows) {
+      const runtime = await loadAuth(settingsWith({ auth: { ...DEFAULT_SETTINGS.auth, ...auth } }));
+      assert.ok(runtime !== null);
+      try {
+        const label = JSON.stringify(auth);
+        assert.equal(runtime.basic !== null, basic, label);
+        if (runtime.basic !== null) assert.equal(runtime.basic, runtime.users, label);
+        assert.equal(runtime.login !== null, login, label);
+        if (runtime.login !== null) {
+          assert.equal(runtime.login.users, runtime.users, label);
+          assert.equal(runtime.login.sessionTtlSeconds, DEFAULT_SETTINGS.auth.sessionTtlSeconds);
+          // What the signer mints, the verifier of the login endpoints accepts.
+          const { token } = await runtime.login.signer.sign({ name: "ada", roles: [] }, {
+            ttlSeconds: 60,
+          });
+          assert.equal((await runtime.login.verifier.verify(token)).ok, true, label);
+        }
+        assert.equal(runtime.ephemeralSecret, ephemeral, label);
+        assert.deepEqual(runtime.methods, methods, label);
+      } finally {
+        runtime.close();
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Writes an ES256 SPKI public key file into `dir`; resolves to its path. */
+async function keyFile(dir: string): Promise<string> {
+  const { exportSPKI, generateKeyPair } = await import("jose");
+  const { publicKey } = await generateKeyPair("ES256", { extractable: true });
+  const path = `${dir}/key.pem`;
+  await Deno.writeTextFile(path, await exportSPKI(publicKey));
+  return path;
+}
 
 Deno.test("collectWarnings() warns about passwords over plain HTTP on a public address", async () => {
   const { collectWarnings } = await import("../../lib/config/warnings.ts");

@@ -116,6 +116,29 @@ Deno.test("createLoginThrottle() backs off exponentially after repeated failures
   assert.deepEqual(throttle.admit("192.0.2.1", "alice"), { ok: false, retryAfterSeconds: 4 });
 });
 
+Deno.test("createLoginThrottle() forgets failures 30 minutes after the last one, and keeps its cap", () => {
+  const clock = fakeClock();
+  const throttle = createLoginThrottle({ now: clock.now, maxEntries: 4 });
+  const failTimes = (address: string, user: string, times: number) => {
+    for (let i = 0; i < times; i++) throttle.fail(address, user);
+  };
+  failTimes("192.0.2.1", "dave", LOGIN_FREE_FAILURES);
+  assert.equal(throttle.admit("192.0.2.1", "dave").ok, false);
+  // A new failure 29 minutes on keeps the record (and doubles the wait).
+  clock.advance(29 * 60 * 1000);
+  throttle.fail("192.0.2.1", "dave");
+  assert.equal(throttle.admit("192.0.2.1", "dave").ok, false);
+  clock.advance(30 * 60 * 1000);
+  throttle.fail("192.0.2.1", "dave");
+  assert.equal(throttle.admit("192.0.2.1", "dave").ok, true, "counting starts over");
+  // Two more clients push the oldest record (dave's address and name) out of a table of 4.
+  failTimes("192.0.2.1", "dave", LOGIN_FREE_FAILURES);
+  failTimes("198.51.100.1", "erin", LOGIN_FREE_FAILURES);
+  failTimes("198.51.100.2", "frank", LOGIN_FREE_FAILURES);
+  assert.equal(throttle.admit("203.0.113.9", "dave").ok, true, "dave evicted");
+  assert.equal(throttle.admit("203.0.113.9", "frank").ok, false, "frank kept");
+});
+
 Deno.test("createLoginThrottle() forgets a user's failures after a success", () => {
   const clock = fakeClock();
   const throttle = createLoginThrottle({ now: clock.now });
