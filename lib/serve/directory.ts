@@ -22,11 +22,13 @@ import { admitResource, type Resource, resourceAt, type ResourceGuard } from "./
 
 /** A directory's listing as kept in the cache. */
 export interface ListingRecord {
+  /** Tells a listing from a file record. */
   readonly kind: "listing";
   /** The URL segments it was read for (links and title are built from them). */
   readonly segments: readonly string[];
   /** The listed directory, by real path. */
   readonly resource: Resource | null;
+  /** Every entry a request may see, sorted. */
   readonly entries: readonly ListingEntry[];
   /** The HTML page, rendered on first request (unfiltered listings only). */
   html: ResponseTemplate | null;
@@ -42,9 +44,11 @@ export type CanList = (
 
 /** Options for {@linkcode createDirectoryAnswerer}. */
 export interface DirectoryAnswererOptions {
+  /** Where directories are read. */
   fs: FileSystem;
   /** Real absolute path of the root. */
   root: string;
+  /** Resolves index names as requests for them would be. */
   resolver: SiteResolver;
   /** Index file names tried in order. */
   index: readonly string[];
@@ -52,9 +56,13 @@ export interface DirectoryAnswererOptions {
   listing: boolean;
   /** Per-visitor filter of listings (access rules); absent means every visitor sees the same. */
   canList?: CanList;
+  /** Access rules on the directory and its index file (real paths). */
   guard?: ResourceGuard;
+  /** Where listings are kept. */
   cache?: FileCache;
+  /** Builds and caches an index page's record. */
   loadRecord: RecordLoader;
+  /** Answers with an index page. */
   answerFile: FileAnswerer;
   /** The not-found answer (no index, listings off). */
   respondNotFound(request: Request, context: RequestContext): Promise<Response>;

@@ -21,12 +21,17 @@ import { admitResource, type ResourceGuard } from "./resource.ts";
 
 /** Options for {@linkcode createNotFoundResponder}. */
 export interface NotFoundOptions {
+  /** Where a streamed page is read from. */
   fs: FileSystem;
   /** Root-relative page sent with status 404 when present, e.g. `404.html`; null: built-in only. */
   notFoundPage: string | null;
+  /** Finds the page and, with access rules, where a missing path would lie. */
   resolver: SiteResolver;
+  /** Where the page's record is kept, like a request for it. */
   cache?: FileCache;
+  /** Builds and caches the page's record. */
   loadRecord: RecordLoader;
+  /** Access rules: the page only for callers who may read it; missing paths where they would lie. */
   guard?: ResourceGuard;
   /** Headers every answer starts from. */
   base: BaseHeaders;

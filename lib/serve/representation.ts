@@ -59,10 +59,15 @@ export interface Representation extends WholeAnswer {
 
 /** What one representation is made of, before its headers are worked out. */
 export interface RepresentationInit {
+  /** The coding, or null for identity. */
   encoding: Encoding | null;
+  /** Real path of the bytes on disk. */
   path: string;
+  /** Size in bytes of these bytes. */
   size: number;
+  /** Their strong ETag. */
   etag: string;
+  /** The bytes when held in memory, else null. */
   body: Bytes | null;
 }
 
@@ -81,6 +86,7 @@ export interface FileRecord {
    * the guard checks too on every hit (a rule may name the directory only).
    */
   readonly container: Resource | null;
+  /** Its `Content-Type` (by name, from mime-db). */
   readonly contentType: string;
   /** Its `Cache-Control` value. */
   readonly cacheControl: string;
@@ -90,6 +96,7 @@ export interface FileRecord {
   readonly shared: Readonly<Record<string, string>>;
   /** The base headers its answers start from. */
   readonly base: BaseHeaders;
+  /** The file's own bytes. */
   readonly identity: Representation;
   /** Codings that may be offered, in server preference order. */
   readonly available: readonly Encoding[];
@@ -106,11 +113,13 @@ export interface FileRecord {
 
 /** Settings {@linkcode buildFileRecord} needs, fixed at startup. */
 export interface RecordSettings {
+  /** Where bodies are read from. */
   fs: FileSystem;
   /** Real absolute path of the root. */
   root: string;
   /** Resolves precompressed siblings exactly as a request for them would be. */
   resolver: SiteResolver;
+  /** Picks `Cache-Control` by file name. */
   cacheControl: CacheControlPolicy;
   /** Headers every answer starts from. */
   base: BaseHeaders;
@@ -124,6 +133,7 @@ export interface RecordSettings {
 
 /** A built record with what caching it needs. */
 export interface BuiltRecord {
+  /** The record itself. */
   record: FileRecord;
   /** Bytes held in memory (bodies of identity and siblings). */
   bytes: number;
