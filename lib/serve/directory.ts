@@ -76,13 +76,15 @@ export interface DirectoryTarget {
   segments: readonly string[];
   /** The directory by real path. */
   directory: { path: string; info: FileInfo };
+  /** The directory as a resource, which the guard has already admitted. */
+  resource: Resource | null;
   /** Cache epoch when the resolution started. */
   epoch: number;
 }
 
 /** Answers directory requests. */
 export interface DirectoryAnswerer {
-  /** Index, listing or not found for a freshly resolved directory. */
+  /** Index, listing or not found for a freshly resolved directory the guard has admitted. */
   answerDirectory(
     request: Request,
     context: RequestContext,
@@ -107,10 +109,7 @@ export function createDirectoryAnswerer(options: DirectoryAnswererOptions): Dire
     context: RequestContext,
     target: DirectoryTarget,
   ): Promise<Response> {
-    const { segments, directory, epoch } = target;
-    const resource = resourceAt(root, directory.path, true);
-    const denied = admitResource(guard, request, context, resource);
-    if (denied !== null) return denied;
+    const { segments, directory, epoch, resource } = target;
     const joined = join(root, ...segments);
     const directories = [joined, directory.path];
     for (const name of options.index) {

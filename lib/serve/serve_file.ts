@@ -171,6 +171,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
           segments: decoded.segments,
           directory: target,
           epoch,
+          resource,
         });
       }
       const record = await loadRecord(key, { ...target, segments: decoded.segments }, {
