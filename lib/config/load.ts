@@ -114,7 +114,7 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Loaded
   }
   const settings = result.output;
   // Defaults such as root "." are relative to the working directory.
-  resolvePaths(settings as Record<string, unknown>, cwd);
+  resolvePaths(settings as unknown as Record<string, unknown>, cwd);
 
   warnings.push(...collectWarnings(settings));
   warnings.push(...describeOwnFilesInRoot(settings, { configFile: file?.path ?? null, cwd }));
