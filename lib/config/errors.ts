@@ -12,6 +12,19 @@ const MAX_QUOTED_LENGTH = 60;
  * A configuration mistake found at startup. The message is the one line shown
  * to the user, so it names the field, the value and what is allowed. The CLI
  * picks the exit code (`runCli` ends with 2), so config does not know about it.
+ *
+ * @example Telling a bad setting from other failures
+ * ```ts
+ * import { ConfigError, createHandler } from "@berth/berth";
+ *
+ * try {
+ *   await createHandler({ settings: { root: "./public", port: 70000 } });
+ * } catch (error) {
+ *   // Invalid setting "port": 70000 is not an integer between 0 and 65535
+ *   if (error instanceof ConfigError) console.error(error.message);
+ *   else throw error;
+ * }
+ * ```
  */
 export class ConfigError extends Error {
   /** Creates the error; `message` is shown to the user as is. */
