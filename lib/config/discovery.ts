@@ -85,7 +85,7 @@ export function describeSkippedSources(skipped: readonly SkippedSource[]): strin
     // Honest wording: without env access berth cannot even list the names,
     // so it cannot say that any BERTH_* variable is set.
     parts.push(
-      `environment: BERTH_* variables not read (no env access, so berth cannot see whether any are set: add ${ENV_FLAG})`,
+      `environment: BERTH_* variables not read (no env access to them, so berth cannot see whether any are set: add ${ENV_FLAG})`,
     );
   }
   return parts.length === 0 ? null : parts.join("; ");

@@ -296,7 +296,7 @@ Deno.test("describeSkippedSources() says what was not read, why, and the flag th
   const jsonc = { kind: "config-unchecked", display: "./berth.jsonc", state: "prompt" } as const;
   const env = { kind: "env" } as const;
   const ENV_LINE =
-    "environment: BERTH_* variables not read (no env access, so berth cannot see whether any are set: add --allow-env=BERTH_*)";
+    "environment: BERTH_* variables not read (no env access to them, so berth cannot see whether any are set: add --allow-env=BERTH_*)";
   const table: [SkippedSource[], string | null][] = [
     [[], null],
     [
