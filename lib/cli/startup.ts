@@ -109,6 +109,9 @@ export async function settingsSourcesOf(
     cwd: Deno.cwd(),
     // Without an embedded config, never pick up a berth.json from the working directory.
     discover: false,
+    // The embedded config is one of the binary's own files, readable without a grant
+    // (a compiled berth runs with --no-prompt, so reading it cannot prompt).
+    readPermission: () => "granted",
   };
 }
 
