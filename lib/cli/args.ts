@@ -163,7 +163,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
 ];
 
 /** Help topics besides the general one. */
-const HELP_TOPICS: readonly string[] = ["check", "user", "hash-password"];
+const HELP_TOPICS: readonly string[] = ["check", "config", "user", "hash-password"];
 
 const OPTIONS_BY_NAME: ReadonlyMap<string, CliOption> = new Map(
   CLI_OPTIONS.flatMap((option) =>

@@ -22,7 +22,12 @@ import {
   writeUsersFile,
 } from "../auth/users.ts";
 import { withUsersFileLock } from "../auth/users_lock.ts";
-import { readGrantedEnv } from "./permissions.ts";
+import {
+  listUsersFileNeeds,
+  MissingPermissionError,
+  readGrantedEnv,
+  requirePermissions,
+} from "./permissions.ts";
 import { CliError } from "./cli_error.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
 import { renderHelp } from "./help.ts";
@@ -206,7 +211,7 @@ export async function runUserCli(
         return EXIT_CODE.OK;
       }
       case "list": {
-        const path = await chooseUsersFile(command.files, options.cwd);
+        const path = await chooseUsersFile(command.files, options.cwd, { change: false });
         const users = await readUsersFile(path);
         writeStdout(renderUserList(users));
         return EXIT_CODE.OK;
@@ -240,6 +245,10 @@ export async function runUserCli(
         return await addUser(command, passwords, options.cwd);
     }
   } catch (error) {
+    if (error instanceof MissingPermissionError) {
+      writeStderr(`berth: ${error.message}\n`);
+      return EXIT_CODE.PERMISSION;
+    }
     if (error instanceof CliError || error instanceof ConfigError) {
       writeStderr(`berth: ${error.message}\n`);
       return EXIT_CODE.USAGE;
@@ -312,15 +321,29 @@ async function addUser(
   return EXIT_CODE.OK;
 }
 
-/** `--users`, else the config's `auth.users`, else `users.json` in the working directory. */
-async function chooseUsersFile(files: UsersFileChoice, cwd = Deno.cwd()): Promise<string> {
-  if (files.usersPath !== undefined) return resolve(cwd, files.usersPath);
-  const loaded = await loadSettings({
-    configPath: files.configPath,
-    env: await readGrantedEnv(SETTINGS_ENV_NAMES),
-    cwd,
-  });
-  return loaded.settings.auth.users ?? resolve(cwd, DEFAULT_USERS_FILE);
+/**
+ * `--users`, else the config's `auth.users`, else `users.json` in the working
+ * directory; checked first for the access the command needs, so a missing
+ * permission exits 4 naming the flags, as the server does.
+ */
+async function chooseUsersFile(
+  files: UsersFileChoice,
+  cwd = Deno.cwd(),
+  options: { change: boolean } = { change: true },
+): Promise<string> {
+  let path: string;
+  if (files.usersPath !== undefined) {
+    path = resolve(cwd, files.usersPath);
+  } else {
+    const loaded = await loadSettings({
+      configPath: files.configPath,
+      env: await readGrantedEnv(SETTINGS_ENV_NAMES),
+      cwd,
+    });
+    path = loaded.settings.auth.users ?? resolve(cwd, DEFAULT_USERS_FILE);
+  }
+  await requirePermissions(listUsersFileNeeds(path, options));
+  return path;
 }
 
 async function readUsersFileOrEmpty(path: string): Promise<UserRecord[]> {

@@ -321,7 +321,7 @@ Deno.test("parseCli() returns help and version, and they win over other mistakes
   for (const [argv, expected] of table) assert.deepEqual(parseCli(argv), expected, argv.join(" "));
   assert.equal(
     cliError(["help", "nope"]),
-    'Unknown help topic "nope": topics are "check", "user", "hash-password"',
+    'Unknown help topic "nope": topics are "check", "config", "user", "hash-password"',
   );
   assert.equal(
     cliError(["help", "check", "x"]),
