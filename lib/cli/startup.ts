@@ -10,7 +10,7 @@
 
 import { dirname } from "node:path";
 import { listAuthAccess } from "../auth/load_auth.ts";
-import { ConfigError, findClosestName } from "../config/errors.ts";
+import { ConfigAccessError, ConfigError, findClosestName } from "../config/errors.ts";
 import {
   CONFIG_ENV_NAME,
   type LoadedSettings,
@@ -55,6 +55,9 @@ export class StartupError extends Error {
  */
 export function toStartupError(error: unknown): StartupError | null {
   if (error instanceof StartupError) return error;
+  if (error instanceof ConfigAccessError) {
+    return new StartupError(EXIT_CODE.PERMISSION, error.message, { cause: error });
+  }
   if (error instanceof AddressInUseError) {
     return new StartupError(
       EXIT_CODE.ADDRESS_IN_USE,
@@ -130,7 +133,10 @@ export async function settingsSourcesOf(
     env: env === undefined ? undefined : withoutConfigVariable(env),
     cwd: Deno.cwd(),
     // Without an embedded config, never pick up a berth.json from the working directory.
-    fileExists: () => Promise.resolve(false),
+    discover: false,
+    // The embedded config is one of the binary's own files, readable without a grant
+    // (a compiled berth runs with --no-prompt, so reading it cannot prompt).
+    readPermission: () => "granted",
   };
 }
 

@@ -10,7 +10,7 @@
 
 import { DEFAULT_USERS_FILE_NAME } from "../config/own_files.ts";
 import { resolve } from "node:path";
-import { ConfigError, formatValue } from "../config/errors.ts";
+import { ConfigAccessError, ConfigError, formatValue } from "../config/errors.ts";
 import { loadSettings, SETTINGS_ENV_NAMES } from "../config/load.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { generateTotpSecret, totpUri } from "../auth/totp.ts";
@@ -245,7 +245,7 @@ export async function runUserCli(
         return await addUser(command, passwords, options.cwd);
     }
   } catch (error) {
-    if (error instanceof MissingPermissionError) {
+    if (error instanceof MissingPermissionError || error instanceof ConfigAccessError) {
       writeStderr(`berth: ${error.message}\n`);
       return EXIT_CODE.PERMISSION;
     }

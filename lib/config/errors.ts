@@ -22,6 +22,19 @@ export class ConfigError extends Error {
 }
 
 /**
+ * A config file named with `--config` or `BERTH_CONFIG` that Deno does not
+ * let berth read. A `ConfigError`, but the CLI exits 4 (missing permission)
+ * for it, like any other access berth needs and was not granted.
+ */
+export class ConfigAccessError extends ConfigError {
+  /** Creates the error; `message` names the flag that grants the access. */
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = "ConfigAccessError";
+  }
+}
+
+/**
  * Renders user input for an error message: JSON for strings, arrays and
  * objects, plain text for numbers, cut to a short single line.
  */

@@ -5,7 +5,7 @@ import { CliError } from "../../lib/cli/args.ts";
 import { EXIT_CODE } from "../../lib/cli/exit_codes.ts";
 import { ReadyFileError } from "../../lib/cli/ready_file.ts";
 import { describeRootProblem, StartupError, toStartupError } from "../../lib/cli/startup.ts";
-import { ConfigError } from "../../lib/config/errors.ts";
+import { ConfigAccessError, ConfigError } from "../../lib/config/errors.ts";
 import { RulesError } from "../../lib/rules/rule_error.ts";
 import { AddressInUseError, BindRefusedError, TlsError } from "../../lib/server.ts";
 
@@ -13,6 +13,7 @@ const CASES: [error: unknown, exitCode: number | null, message: string | RegExp 
   [new StartupError(EXIT_CODE.PERMISSION, "needs read access"), 4, "needs read access"],
   [new CliError('Unknown option "--nope"'), 2, 'Unknown option "--nope"'],
   [new ConfigError('Invalid setting "port"'), 2, 'Invalid setting "port"'],
+  [new ConfigAccessError("read access not granted"), 4, "read access not granted"],
   [
     new RulesError([{ source: "_redirects", line: 3, message: "bad" }]),
     2,
