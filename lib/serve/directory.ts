@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { AuthenticatedUser, RequestContext } from "../compose.ts";
 import type { FileInfo, FileSystem } from "../fs/types.ts";
 import { prefersJson } from "../http/accept.ts";
+import { type BaseHeaders, NO_BASE_HEADERS } from "../http/base_headers.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
 import { ResponseTemplate } from "../http/response_template.ts";
 import type { FileCache } from "./file_cache.ts";
@@ -60,6 +61,8 @@ export interface DirectoryAnswererOptions {
   guard?: ResourceGuard;
   /** Where listings are kept. */
   cache?: FileCache;
+  /** Headers every answer starts from (security, CORS; see base_headers.ts). */
+  baseHeaders?: BaseHeaders;
   /** Builds and caches an index page's record. */
   loadRecord: RecordLoader;
   /** Answers with an index page. */
@@ -97,6 +100,7 @@ export interface DirectoryAnswerer {
 /** Builds the directory answerer. */
 export function createDirectoryAnswerer(options: DirectoryAnswererOptions): DirectoryAnswerer {
   const { fs, root, resolver, guard, cache } = options;
+  const base = options.baseHeaders ?? NO_BASE_HEADERS;
   // Only the first index name can be cached without a watcher: a newly
   // created earlier name would otherwise go unnoticed.
   const firstIndex = options.index[0];
@@ -169,10 +173,12 @@ export function createDirectoryAnswerer(options: DirectoryAnswererOptions): Dire
     if (canList === undefined) {
       const template = json
         ? listing.json ??= toListingTemplate(
+          base,
           true,
           renderListingJson(listing.segments, listing.entries),
         )
         : listing.html ??= toListingTemplate(
+          base,
           false,
           renderListingHtml(listing.segments, listing.entries),
         );
@@ -199,7 +205,7 @@ export function createDirectoryAnswerer(options: DirectoryAnswererOptions): Dire
         : renderListingHtml(listing.segments, entries),
     );
     const headers = {
-      ...listingHeaders(json, bytes.byteLength),
+      ...listingHeaders(base, json, bytes.byteLength),
       [HEADER.CACHE_CONTROL]: "private, no-cache",
       [HEADER.VARY]: "Accept, Authorization, Cookie",
     };
@@ -215,9 +221,10 @@ export function createDirectoryAnswerer(options: DirectoryAnswererOptions): Dire
   };
 }
 
-/** Headers of an HTML or JSON listing of `length` bytes. */
-function listingHeaders(json: boolean, length: number): Record<string, string> {
+/** Headers of an HTML or JSON listing of `length` bytes, over the base headers. */
+function listingHeaders(base: BaseHeaders, json: boolean, length: number): Record<string, string> {
   return {
+    ...base,
     [HEADER.CONTENT_TYPE]: json ? "application/json; charset=utf-8" : "text/html; charset=utf-8",
     [HEADER.CONTENT_LENGTH]: String(length),
     [HEADER.CACHE_CONTROL]: "no-cache",
@@ -226,11 +233,11 @@ function listingHeaders(json: boolean, length: number): Record<string, string> {
 }
 
 /** A rendered listing's answer, built once for every visitor. */
-function toListingTemplate(json: boolean, text: string): ResponseTemplate {
+function toListingTemplate(base: BaseHeaders, json: boolean, text: string): ResponseTemplate {
   const bytes = TEXT_ENCODER.encode(text);
   return new ResponseTemplate(bytes, {
     status: STATUS.OK,
-    headers: listingHeaders(json, bytes.byteLength),
+    headers: listingHeaders(base, json, bytes.byteLength),
   });
 }
 

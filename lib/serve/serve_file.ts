@@ -136,7 +136,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
   return async function serveFile(request: Request, context: RequestContext): Promise<Response> {
     try {
       const method = request.method;
-      if (method !== "GET" && method !== "HEAD") return respondToOtherMethod(method);
+      if (method !== "GET" && method !== "HEAD") return respondToOtherMethod(method, base);
       const key = context.url.pathname;
       if (cache !== undefined) {
         const hit = cache.checksNow ? cache.get(key) : await cache.getChecked(key);
@@ -163,7 +163,7 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       if (denied !== null) return denied;
       if (decoded.trailingSlash !== isDirectory && decoded.segments.length > 0) {
         const location = buildLocalPath(decoded.segments, isDirectory) + context.url.search;
-        return createRedirect(location, STATUS.MOVED_PERMANENTLY);
+        return createRedirect(location, STATUS.MOVED_PERMANENTLY, base);
       }
       if (isDirectory) {
         return await directories.answerDirectory(request, context, {
@@ -193,11 +193,11 @@ export function serveFiles(options: ServeFilesOptions): Handler {
 }
 
 /** OPTIONS → 204 with Allow; anything else but GET/HEAD → 405 (RFC 9110 §15.5.6). */
-function respondToOtherMethod(method: string): Response {
+function respondToOtherMethod(method: string, base: BaseHeaders): Response {
   if (method === "OPTIONS") {
     return new Response(null, {
       status: STATUS.NO_CONTENT,
-      headers: { [HEADER.ALLOW]: ALLOW_STATIC },
+      headers: { ...base, [HEADER.ALLOW]: ALLOW_STATIC },
     });
   }
   throw new HttpError(STATUS.METHOD_NOT_ALLOWED, `Method ${method} is not allowed here`, {
