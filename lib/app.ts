@@ -7,6 +7,9 @@
  * 1. `accessLog` — times and logs every request.
  * 2. `errorBoundary` — the one layer turning thrown HttpErrors (and bugs)
  *    into responses; it gives the pages it builds the header rules too.
+ *    With a `basePath`, `mount` then answers what is outside it (404, and
+ *    the prefix without its slash redirected); every layer below sees the
+ *    site path after the prefix.
  * 3. `siteHeaders` — the operator's header rules (`_headers` blocks, which
  *    may remove berth's own headers, then the `headers` setting over them),
  *    the one decorator; then `cors` answers preflights, before any
@@ -46,6 +49,7 @@ import { accessLog } from "./middleware/access_log.ts";
 import { cors } from "./middleware/cors.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
 import { limits } from "./middleware/limits.ts";
+import { mount } from "./middleware/mount.ts";
 import { serveFiles, type ServeFilesOptions } from "./serve/serve_file.ts";
 import { cleanUrls } from "./middleware/clean_urls.ts";
 import { HEALTH_PATH, internalEndpoints, type MetricsAccess } from "./middleware/internal.ts";
@@ -79,6 +83,7 @@ export function createApp(runtime: Runtime): Handler {
     runtime.metrics !== null && recordMetrics({ registry: runtime.metrics }),
     accessLog({ skipPaths: [settings.internalPrefix + HEALTH_PATH] }),
     errorBoundary({ baseHeaders, headerRules }),
+    settings.basePath !== "/" && mount({ basePath: settings.basePath, baseHeaders }),
     siteHeaders(headerRules),
     settings.cors && cors({ baseHeaders }),
     // Guards that may answer early.

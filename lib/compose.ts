@@ -43,6 +43,14 @@ export interface RequestContext {
   /** The parsed request URL (its path only ever from the request target, never the Host). */
   readonly url: URL;
   /**
+   * The prefix the request arrived under: the `basePath` setting for a
+   * request inside it, `/` when berth is not mounted (or the request is
+   * outside the mount). `url` and `path` are what follows it, so every layer
+   * decides on the site's own paths; a Location berth builds puts it back
+   * (`publicPath()` in http/local_redirect.ts).
+   */
+  readonly basePath: string;
+  /**
    * The canonical decoded path of `url`, worked out once (see request_path.ts);
    * every layer decides on it, never on `url.pathname`.
    */

@@ -110,6 +110,7 @@ export async function createHandler(options: CreateHandlerOptions = {}): Promise
   const createRequestContext = createRequestContextFactory({
     secure: tls,
     proxy: proxyOptionsOf(settings),
+    basePath: settings.basePath,
   });
   return Object.assign(function berthHandler(request: Request, info?: Deno.ServeHandlerInfo) {
     return app(request, createRequestContext(request, info));

@@ -2,14 +2,15 @@
  * @module
  * Builds the per-request {@linkcode RequestContext} every layer shares: the
  * parsed URL, a short request id, the peer address, the arrival time and
- * whether the connection is TLS. Used by berth's own server and by
+ * whether the connection is TLS. With a `basePath` the URL is the one after
+ * the prefix, so the layers work on the site's own paths. Used by berth's own server and by
  * `createHandler` when berth runs inside another `Deno.serve` application.
  */
 
 import type { AuthenticatedUser, RequestContext, RequestOutcome } from "./compose.ts";
 import { createClientResolver, type ProxyOptions } from "./http/client_address.ts";
 import { HEADER } from "./http/constants.ts";
-import { parseRequestPath, type RequestPath } from "./http/request_path.ts";
+import { parseRequestPath, type RequestPath, stripBasePath } from "./http/request_path.ts";
 
 /** Options for {@linkcode createRequestContextFactory}. */
 export interface RequestContextFactoryOptions {
@@ -17,6 +18,12 @@ export interface RequestContextFactoryOptions {
   secure: boolean;
   /** Which proxies to believe about the client (see `createClientResolver`); default none. */
   proxy?: ProxyOptions;
+  /**
+   * The `basePath` setting (default `/`): a request under it gets the URL
+   * after the prefix and `basePath` set; one outside keeps its URL and gets
+   * `basePath` `/`, which the mount layer (middleware/mount.ts) answers.
+   */
+  basePath?: string;
 }
 
 /** Builds the context of one request; `info` is what `Deno.serve` passes, when there is one. */
@@ -36,13 +43,17 @@ export function createRequestContextFactory(
 ): RequestContextFactory {
   const idPrefix = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
   const client = createClientResolver(options.proxy ?? { trustProxy: false });
+  const mountPath = options.basePath ?? "/";
   let requestCount = 0;
   return function createRequestContext(request, info) {
     // Read now: Deno's request handle may be gone once the response is sent.
     const remote = info?.remoteAddr;
     const peer = remote !== undefined && "hostname" in remote ? remote.hostname : "";
     const target = readTarget(request);
+    // PERF: not mounted (the default), no prefix work at all.
+    const basePath = mountPath === "/" ? "/" : enterMount(target, mountPath);
     return new ServedRequestContext(target.url, target.refusal, {
+      basePath,
       idPrefix,
       number: ++requestCount,
       clientAddress: client.address(peer, request.headers),
@@ -59,6 +70,7 @@ export function createRequestContextFactory(
  */
 class ServedRequestContext implements RequestContext {
   readonly url: URL;
+  readonly basePath: string;
   readonly outcome: RequestOutcome = { protected: false, shareable: false, resource: null };
   readonly clientAddress: string;
   readonly startTime = performance.now();
@@ -72,9 +84,16 @@ class ServedRequestContext implements RequestContext {
   constructor(
     url: URL,
     refusal: RequestPath | null,
-    facts: { idPrefix: string; number: number; clientAddress: string; secure: boolean },
+    facts: {
+      basePath: string;
+      idPrefix: string;
+      number: number;
+      clientAddress: string;
+      secure: boolean;
+    },
   ) {
     this.url = url;
+    this.basePath = facts.basePath;
     this.#path = refusal;
     this.#idPrefix = facts.idPrefix;
     this.#number = facts.number;
@@ -90,6 +109,20 @@ class ServedRequestContext implements RequestContext {
   get requestId(): string {
     return this.#id ??= `${this.#idPrefix}-${this.#number.toString(36)}`;
   }
+}
+
+/**
+ * Moves a request under `mountPath` into the site: its URL becomes the path
+ * after the prefix (query kept) and the prefix is returned; a request outside
+ * keeps its URL and gets `/`. A refused target stays refused (400, not 404).
+ */
+function enterMount(target: { url: URL; refusal: RequestPath | null }, mountPath: string): string {
+  if (target.refusal !== null) return mountPath;
+  const rest = stripBasePath(target.url.pathname, mountPath);
+  if (rest === null) return "/";
+  // The rest is already in the parser's serialized form: setting it changes nothing else.
+  target.url.pathname = rest;
+  return mountPath;
 }
 
 /**

@@ -48,7 +48,7 @@ export interface InstanceListenOptions {
 
 /** A listening instance. */
 export interface RunningInstance {
-  /** The URL clients should use, e.g. `http://127.0.0.1:8000/`. */
+  /** The URL clients should use, e.g. `http://127.0.0.1:8000/` (with the base path). */
   url: string;
   /** The bound port (useful with port 0). */
   port: number;
@@ -135,6 +135,7 @@ export async function startInstance(
   const createRequestContext = createRequestContextFactory({
     secure,
     proxy: proxyOptionsOf(settings),
+    basePath: settings.basePath,
   });
   const limits = settings.limits;
   const budget = deriveBudget(limits, { hostname, isolates: options.isolates });
@@ -165,7 +166,9 @@ export async function startInstance(
     if (options.watchCache === true && settings.cache.enabled && settings.cache.watch) {
       cacheWatch = runtime.cache.watch(runtime.root);
     }
-    const url = `${secure ? "https" : "http"}://${formatHost(hostname)}:${transport.port}/`;
+    const url = `${secure ? "https" : "http"}://${
+      formatHost(hostname)
+    }:${transport.port}${settings.basePath}`;
     return {
       url,
       port: transport.port,

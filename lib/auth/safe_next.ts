@@ -42,7 +42,12 @@ export function sanitizeNext(next: string | null | undefined): string {
   return next;
 }
 
-/** The `next` value for a request: its path and query, if they pass {@linkcode sanitizeNext}. */
-export function nextForUrl(url: URL): string {
-  return sanitizeNext(url.pathname + url.search);
+/**
+ * The `next` value for a request: its path and query, if they pass
+ * {@linkcode sanitizeNext}. `url` is a site URL; `basePath`, the mount it came
+ * in under, goes back in front, as the browser will ask for it.
+ */
+export function nextForUrl(url: URL, basePath = "/"): string {
+  const path = basePath === "/" ? url.pathname : basePath + url.pathname.slice(1);
+  return sanitizeNext(path + url.search);
 }

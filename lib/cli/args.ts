@@ -117,6 +117,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   },
   { name: "clean-urls", type: "boolean", setting: "cleanUrls" },
   { name: "trailing-slash", type: "string", setting: "trailingSlash", valueName: "POLICY" },
+  { name: "base-path", type: "string", setting: "basePath", valueName: "PATH" },
   { name: "metrics", type: "boolean", setting: "metrics" },
   { name: "ready-file", type: "string", setting: "readyFile", valueName: "FILE" },
   { name: "trust-proxy", type: "boolean", setting: "trustProxy" },

@@ -14,6 +14,7 @@
 
 import * as v from "valibot";
 import { DEFAULT_TRUSTED_PROXIES, PROXY_HEADERS } from "../http/client_address.ts";
+import { BASE_PATH_REGEXP } from "../http/request_path.ts";
 import { parseIpRange } from "../http/ip_address.ts";
 import type { Settings, SettingsInput } from "./settings_types.ts";
 import { ACCESS_SCHEMA, AUTH_SCHEMA } from "./auth_schema.ts";
@@ -223,6 +224,16 @@ const SETTINGS_ENTRIES = {
     v.optional(v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9._~-]+\/$/)), "/_berth/"),
     v.description("Path prefix of berth's own endpoints (health, metrics, login); never served"),
     v.metadata({ allowed: 'one path segment between slashes, e.g. "/_berth/"' }),
+  ),
+  basePath: v.pipe(
+    v.optional(v.pipe(v.string(), v.maxLength(1024), v.regex(BASE_PATH_REGEXP)), "/"),
+    v.description(
+      "Path berth is mounted under, e.g. /static/: other paths are 404s, redirects keep the prefix",
+    ),
+    v.metadata({
+      allowed:
+        'a path that starts and ends with "/", e.g. "/static/" (segments of letters, digits and -._~!$&\'()*+,;=:@, no "." or "..", no "//" or "%")',
+    }),
   ),
   metrics: v.pipe(
     v.optional(v.boolean(), false),

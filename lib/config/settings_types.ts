@@ -232,6 +232,8 @@ export interface Settings {
   watchRules: boolean;
   /** Path prefix of berth's own endpoints (health, metrics, login). @default {"/_berth/"} */
   internalPrefix: string;
+  /** Path berth is mounted under, e.g. `/static/`; other paths are 404s. @default {"/"} */
+  basePath: string;
   /** Serve Prometheus metrics at `<internalPrefix>metrics`. @default {false} */
   metrics: boolean;
   /** Who may read the metrics: `"loopback"`, `"any"` or a role name. @default {"loopback"} */

@@ -2,7 +2,9 @@
  * @module
  * Building same-site redirect targets and responses for the routing layers
  * (clean URLs, trailing-slash policy, `_redirects`), and the re-routed
- * request and context a rewrite hands to the layers below.
+ * request and context a rewrite hands to the layers below. Layers work on
+ * site paths; {@linkcode publicPath} puts a mount's base path back in front
+ * of the ones a client is sent to.
  */
 
 import type { AuthenticatedUser, RequestContext, RequestOutcome } from "../compose.ts";
@@ -27,6 +29,18 @@ export function buildLocalPath(segments: readonly string[], trailingSlash: boole
  */
 export function pinToSite(path: string): string {
   return path.replace(/^[/\\]+/, "/");
+}
+
+/**
+ * The path a client uses for `sitePath` (a path of the site, from `/`): the
+ * request's base path in front of it when berth is mounted (`/static/` and
+ * `/new` give `/static/new`), else `sitePath` itself. Every Location berth
+ * builds for its own site goes through it; absolute URLs never do.
+ * SECURITY: a base path has no empty segment, so the result starts with
+ * exactly one `/` whatever `sitePath` holds.
+ */
+export function publicPath(context: { readonly basePath: string }, sitePath: string): string {
+  return context.basePath === "/" ? sitePath : context.basePath + sitePath.slice(1);
 }
 
 /**
@@ -68,13 +82,14 @@ export function rerouteRequest(
 }
 
 /**
- * The context of a re-routed request: its own URL and path, everything else
- * the original's. A class whose `requestId` getter asks the original, so a
+ * The context of a re-routed request: its own URL and path (a site path,
+ * under the same base path), everything else the original's. A class whose `requestId` getter asks the original, so a
  * rewrite never makes the id string the original makes only on first read
  * (a spread would evaluate the getter).
  */
 class ReroutedContext implements RequestContext {
   readonly url: URL;
+  readonly basePath: string;
   readonly path: RequestPath;
   readonly outcome: RequestOutcome;
   readonly clientAddress: string;
@@ -85,6 +100,7 @@ class ReroutedContext implements RequestContext {
 
   constructor(original: RequestContext, url: URL) {
     this.url = url;
+    this.basePath = original.basePath;
     this.path = parseRequestPath(url.pathname);
     this.outcome = original.outcome;
     this.clientAddress = original.clientAddress;

@@ -116,6 +116,32 @@ export function parseRequestPath(pathname: string): RequestPath {
 }
 
 /**
+ * What a `basePath` setting may be: `/`, or segments of URL path characters
+ * that never need percent-encoding, each followed by `/`, none of them `.` or
+ * `..`. SECURITY: no empty segment, so a prefix can never start a Location
+ * with `//` (a protocol-relative URL to another host); no `%`, so the prefix
+ * has one spelling and is matched on the raw path without decoding it.
+ */
+export const BASE_PATH_REGEXP = /^\/(?:(?!\.\.?\/)[A-Za-z0-9\-._~!$&'()*+,;=:@]+\/)*$/;
+
+/**
+ * The path after `basePath` (from its last `/` on: `/static/a` under
+ * `/static/` is `/a`), or null when `pathname` is outside it.
+ *
+ * SECURITY: the prefix is matched on the raw path, byte for byte and before
+ * any percent-decoding, after the URL parser has resolved dot segments (its
+ * `..`, `%2e%2e` and `\` handling). So `/static/../secret` (which the parser
+ * makes `/secret`), `/stat%69c/`, `/STATIC/` and `//static/` are all outside;
+ * the only spelling that is inside is the one the embedding application's
+ * router matches too. What follows the prefix is then decoded once by
+ * {@linkcode parseRequestPath} like any request path, and its `..` can never
+ * climb above the prefix: it resolves inside the site.
+ */
+export function stripBasePath(pathname: string, basePath: string): string | null {
+  return pathname.startsWith(basePath) ? pathname.slice(basePath.length - 1) : null;
+}
+
+/**
  * The canonical path of a request, or the 400 for one berth refuses.
  * @throws {HttpError} 400 with the reason the path cannot be served.
  */

@@ -13,6 +13,7 @@ import type { Middleware, RequestContext } from "../compose.ts";
 import { acceptsHtml } from "../http/accept.ts";
 import type { BaseHeaders } from "../http/base_headers.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
+import { publicPath } from "../http/local_redirect.ts";
 import { respondEmpty } from "../http/respond.ts";
 import { appendHeaderToken } from "../http/response_headers.ts";
 import { CREDENTIAL_VARY } from "../http/private_caching.ts";
@@ -172,7 +173,8 @@ export function denyAccess(
     acceptsHtml(request.headers.get(HEADER.ACCEPT))
   ) {
     // A browser navigation: send the person to the login page, then back here.
-    const location = `${options.loginPath}?next=${encodeURIComponent(nextForUrl(context.url))}`;
+    const back = nextForUrl(context.url, context.basePath);
+    const location = `${publicPath(context, options.loginPath)}?next=${encodeURIComponent(back)}`;
     response = respondEmpty(options.baseHeaders ?? {}, STATUS.SEE_OTHER, {
       [HEADER.LOCATION]: location,
       [HEADER.CACHE_CONTROL]: "no-store",

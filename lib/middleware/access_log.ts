@@ -13,6 +13,7 @@ import type { Middleware, Next, RequestContext } from "../compose.ts";
 import { HEADER } from "../http/constants.ts";
 import { ACCESS_LOG_CATEGORY } from "../log/setup.ts";
 import { onDelivered } from "../transport/delivery.ts";
+import { publicPath } from "../http/local_redirect.ts";
 
 /** Options for {@linkcode accessLog}. */
 export interface AccessLogOptions {
@@ -43,7 +44,8 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
     const record = (status: number, bytes: number, aborted: boolean) =>
       logger.info("{method} {path} {status} {bytes}B {durationMs}ms {client}", {
         method: request.method,
-        path: context.url.pathname,
+        // As the client asked: with a mount's base path.
+        path: publicPath(context, context.url.pathname),
         status,
         bytes,
         durationMs: Math.round((performance.now() - context.startTime) * 100) / 100,

@@ -17,7 +17,12 @@
 import type { Middleware } from "../compose.ts";
 import type { BaseHeaders } from "../http/base_headers.ts";
 import { READ_METHODS, STATUS } from "../http/constants.ts";
-import { buildLocalPath, createRedirect, rerouteRequest } from "../http/local_redirect.ts";
+import {
+  buildLocalPath,
+  createRedirect,
+  publicPath,
+  rerouteRequest,
+} from "../http/local_redirect.ts";
 import type { PathProbe } from "../rules/path_probe.ts";
 
 /** Canonical trailing-slash form; see the module doc. */
@@ -52,7 +57,11 @@ export function cleanUrls(options: CleanUrlsOptions): Middleware {
     const search = context.url.search;
     const last = segments[segments.length - 1];
     const redirect = (path: string) =>
-      createRedirect(path + search, STATUS.MOVED_PERMANENTLY, options.baseHeaders);
+      createRedirect(
+        publicPath(context, path) + search,
+        STATUS.MOVED_PERMANENTLY,
+        options.baseHeaders,
+      );
     const reroute = (path: string) =>
       next(...rerouteRequest(request, context, new URL(path + search, context.url)));
 

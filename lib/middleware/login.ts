@@ -13,6 +13,7 @@ import { HttpError } from "../errors.ts";
 import { acceptsHtml } from "../http/accept.ts";
 import { type BaseHeaders, NO_BASE_HEADERS } from "../http/base_headers.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
+import { publicPath } from "../http/local_redirect.ts";
 import { redirect, respondBytes, respondEmpty, respondJson } from "../http/respond.ts";
 import { readBodyText } from "../http/read_body.ts";
 import { MAX_AUTHORIZATION_LENGTH, readBearerToken } from "../auth/credentials.ts";
@@ -141,7 +142,7 @@ export function login(options: LoginOptions): Middleware {
       maxAgeSeconds: login.sessionTtlSeconds,
       secure: context.secure,
     });
-    if (form) return seeOther(sanitizeNext(fields.next), cookie);
+    if (form) return seeOther(nextInMount(context, fields.next), cookie);
     return respondJson(baseHeaders, request, {
       status: STATUS.OK,
       value: { token, expiresAt },
@@ -191,7 +192,10 @@ export function login(options: LoginOptions): Middleware {
       secure: context.secure,
     });
     if (form || acceptsHtml(request.headers.get(HEADER.ACCEPT))) {
-      return seeOther(next === null ? loginPath : sanitizeNext(next), cookie);
+      return seeOther(
+        next === null ? publicPath(context, loginPath) : nextInMount(context, next),
+        cookie,
+      );
     }
     return respondEmpty(baseHeaders, STATUS.NO_CONTENT, {
       [HEADER.SET_COOKIE]: cookie,
@@ -205,9 +209,16 @@ export function login(options: LoginOptions): Middleware {
     context: RequestContext,
     page: { status: number; error?: string; next?: string | null },
   ): Promise<Response> {
-    const next = sanitizeNext(page.next ?? context.url.searchParams.get("next"));
+    const next = nextInMount(context, page.next ?? context.url.searchParams.get("next"));
     const signedInAs = await readSessionUser(login, request) ?? undefined;
-    const html = renderLoginPage({ loginPath, logoutPath, next, error: page.error, signedInAs });
+    // The page's form actions and links are for the browser: under a mount, with the prefix.
+    const html = renderLoginPage({
+      loginPath: publicPath(context, loginPath),
+      logoutPath: publicPath(context, logoutPath),
+      next,
+      error: page.error,
+      signedInAs,
+    });
     return respondBytes(baseHeaders, request, {
       status: page.status,
       body: new TextEncoder().encode(html),
@@ -290,6 +301,21 @@ export function login(options: LoginOptions): Middleware {
     if (path !== loginPath && path !== logoutPath) return next();
     return answerEndpoint(request, context);
   };
+}
+
+/**
+ * Where to send the browser after signing in or out: `next` if it passes
+ * {@linkcode sanitizeNext} (a path the browser asks for, so with the base
+ * path when berth is mounted), else the site's root.
+ * SECURITY: under a mount, `next` must also stay inside it: the login page
+ * must not send a freshly signed-in browser to another part of the embedding
+ * application (`/static/_berth/login?next=/admin/...`).
+ */
+function nextInMount(context: RequestContext, value: string | null | undefined): string {
+  const next = sanitizeNext(value);
+  const basePath = context.basePath;
+  if (basePath === "/") return next;
+  return next.startsWith(basePath) ? next : basePath;
 }
 
 /**

@@ -11,7 +11,7 @@
 import type { Middleware, Next, RequestContext } from "../compose.ts";
 import type { BaseHeaders } from "../http/base_headers.ts";
 import { HEADER, STATUS } from "../http/constants.ts";
-import { createRedirect, pinToSite, rerouteRequest } from "../http/local_redirect.ts";
+import { createRedirect, pinToSite, publicPath, rerouteRequest } from "../http/local_redirect.ts";
 import type { PathProbe } from "../rules/path_probe.ts";
 import { fillPlaceholders, matchPattern } from "../rules/pattern.ts";
 import type { RedirectRule } from "../rules/redirects_file.ts";
@@ -90,7 +90,11 @@ async function applyRule(
   const withQuery = target.includes("?") || context.url.search === ""
     ? target
     : target + context.url.search;
-  if (rule.kind === "redirect") return createRedirect(withQuery, rule.status, call.base);
+  if (rule.kind === "redirect") {
+    // Rules are written for the site: a local target gets the base path back.
+    const location = rule.external ? withQuery : publicPath(context, withQuery);
+    return createRedirect(location, rule.status, call.base);
+  }
 
   const url = new URL(withQuery, context.url);
   if (rule.kind === "rewrite") return await next(...rerouteRequest(request, context, url));

@@ -16,7 +16,7 @@ import type { OwnFiles } from "../config/own_files.ts";
 import { requirePath } from "../http/request_path.ts";
 import { ALLOW_STATIC, HEADER, STATUS } from "../http/constants.ts";
 import { type BaseHeaders, NO_BASE_HEADERS } from "../http/base_headers.ts";
-import { buildLocalPath, createRedirect } from "../http/local_redirect.ts";
+import { buildLocalPath, createRedirect, publicPath } from "../http/local_redirect.ts";
 import { createFileAnswerer } from "./answer_file.ts";
 import type { CacheControlPolicy } from "./cache_control.ts";
 import { createEncodingChooser } from "./compression.ts";
@@ -162,7 +162,8 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       const denied = admitResource(guard, request, context, resource);
       if (denied !== null) return denied;
       if (decoded.trailingSlash !== isDirectory && decoded.segments.length > 0) {
-        const location = buildLocalPath(decoded.segments, isDirectory) + context.url.search;
+        const location = publicPath(context, buildLocalPath(decoded.segments, isDirectory)) +
+          context.url.search;
         return createRedirect(location, STATUS.MOVED_PERMANENTLY, base);
       }
       if (isDirectory) {
