@@ -37,6 +37,7 @@ const ACCESS_LOGGER = "berth.access";
  * The code units a JSON string cannot hold as they are: quote, backslash, C0
  * controls, and surrogates (a lone one must be escaped to stay valid UTF-8).
  */
+// deno-lint-ignore no-control-regex -- finding control characters is the point
 const JSON_UNSAFE_REGEXP = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
@@ -77,6 +78,7 @@ export function formatAccessJson(record: AccessRecord, timestamp: string): strin
 }
 
 /** C0 and C1 controls (and DEL), which a terminal may read as commands. */
+// deno-lint-ignore no-control-regex -- finding control characters is the point
 const CONTROL_REGEXP = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /**

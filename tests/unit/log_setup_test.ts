@@ -85,6 +85,6 @@ Deno.test("setupLogging() turns access lines off with quiet and keeps applicatio
   assert.equal(accessLogOutput(), null);
   getLogger([...LOG_CATEGORY]).info("still here");
   await shutdownLogging();
-  assert.match(out.text(), /^\d\d:\d\d:\d\d\.\d{3} INFO  still here\n$/);
+  assert.match(out.text(), /^\d\d:\d\d:\d\d\.\d{3} INFO {2}still here\n$/);
   assert.equal(droppedLogLines(), 0);
 });
