@@ -25,7 +25,7 @@ import {
   formatDropNotice,
 } from "./access_line.ts";
 import { AUDIT_LOG_CATEGORY } from "./audit.ts";
-import { createLineBatcher, type LineBatcher } from "./line_batcher.ts";
+import { ATOMIC_PIPE_WRITE_BYTES, createLineBatcher, type LineBatcher } from "./line_batcher.ts";
 
 /** Output style of the log lines. */
 export type LogFormat = "pretty" | "json";
@@ -36,6 +36,8 @@ export interface SetupLoggingOptions {
   format: LogFormat | "auto";
   /** When true, access-log records are dropped. */
   quiet?: boolean;
+  /** True when other isolates write to the same stdout (`--workers`): lines must not interleave. */
+  sharedOutput?: boolean;
   /** Where lines go; stdout by default. Tests pass their own stream. */
   stream?: WritableStream<Uint8Array>;
   /**
@@ -100,6 +102,7 @@ export async function setupLogging(options: SetupLoggingOptions): Promise<LogFor
   const batcher = createLineBatcher({
     write: (chunk) => writer.write(chunk),
     dropNotice: (count) => formatDropNotice(count, { format, timestamp: clock.now() }),
+    maxWriteBytes: options.sharedOutput ? ATOMIC_PIPE_WRITE_BYTES : undefined,
   });
   mainOutput = { batcher, release: () => writer.releaseLock() };
   const formatAccess = format === "json" ? formatAccessJson : formatAccessPretty;
@@ -139,13 +142,14 @@ export async function setupLogging(options: SetupLoggingOptions): Promise<LogFor
   return format;
 }
 
-/** {@linkcode setupLogging} as the settings ask: `logFormat`, `quiet` and `auditLog`. */
+/** {@linkcode setupLogging} as the settings ask: `logFormat`, `quiet`, `auditLog` and `workers`. */
 export async function setupLoggingFromSettings(
-  settings: Pick<Settings, "logFormat" | "quiet" | "auditLog">,
+  settings: Pick<Settings, "logFormat" | "quiet" | "auditLog" | "workers">,
 ): Promise<LogFormat> {
   return await setupLogging({
     format: settings.logFormat,
     quiet: settings.quiet,
+    sharedOutput: settings.workers !== 1,
     audit: { path: settings.auditLog },
   });
 }

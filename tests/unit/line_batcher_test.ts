@@ -67,7 +67,7 @@ async function settle(): Promise<void> {
 function batcherOver(
   writer: ReturnType<typeof recordingWriter>,
   timers: BatchTimers,
-  sizes: { maxBatchBytes?: number; maxPendingBytes?: number } = {},
+  sizes: { maxWriteBytes?: number; maxPendingBytes?: number } = {},
 ): LineBatcher {
   return createLineBatcher({
     write: (chunk) => writer.write(chunk),
@@ -94,10 +94,10 @@ Deno.test("createLineBatcher() writes nothing until the delay passes, then one b
   assert.equal(timers.pending, 0);
 });
 
-Deno.test("createLineBatcher() writes at once when a batch is full, in batches of at most maxBatchBytes", async () => {
+Deno.test("createLineBatcher() writes at once when a batch is full, in batches of at most maxWriteBytes", async () => {
   const writer = recordingWriter();
   const timers = manualTimers();
-  const batcher = batcherOver(writer, timers, { maxBatchBytes: 8 });
+  const batcher = batcherOver(writer, timers, { maxWriteBytes: 8 });
   for (const line of ["aaa\n", "bbb\n", "ccc\n", "ddd\n", "eee\n"]) batcher.push(line);
   await settle();
   // The first full batch went out without a timer; the rest waits for one.
@@ -109,7 +109,7 @@ Deno.test("createLineBatcher() writes at once when a batch is full, in batches o
 
 Deno.test("createLineBatcher() writes a line longer than a batch on its own, whole", async () => {
   const writer = recordingWriter();
-  const batcher = batcherOver(writer, manualTimers(), { maxBatchBytes: 8 });
+  const batcher = batcherOver(writer, manualTimers(), { maxWriteBytes: 8 });
   batcher.push("x\n");
   batcher.push("a-very-long-line\n");
   await batcher.flush();
@@ -145,7 +145,7 @@ Deno.test("createLineBatcher() pushNow() writes without waiting for the delay", 
 Deno.test("createLineBatcher() bounds memory while the writer stalls, counts drops and reports them next", async () => {
   const writer = recordingWriter({ stalled: true });
   const timers = manualTimers();
-  const batcher = batcherOver(writer, timers, { maxBatchBytes: 100, maxPendingBytes: 1000 });
+  const batcher = batcherOver(writer, timers, { maxWriteBytes: 100, maxPendingBytes: 1000 });
   const line = "0123456789\n"; // 11 bytes
   for (let i = 0; i < 10_000; i++) batcher.push(line);
   await settle();
@@ -178,7 +178,7 @@ Deno.test("createLineBatcher() bounds memory while the writer stalls, counts dro
 Deno.test("createLineBatcher() flush() writes everything queued and a pending drop report", async () => {
   const writer = recordingWriter({ stalled: true });
   const timers = manualTimers();
-  const batcher = batcherOver(writer, timers, { maxBatchBytes: 3, maxPendingBytes: 3 });
+  const batcher = batcherOver(writer, timers, { maxWriteBytes: 3, maxPendingBytes: 3 });
   batcher.push("ab\n"); // a full batch: in flight
   batcher.push("cd\n"); // queued
   batcher.push("ef\n"); // queue full: dropped
@@ -205,4 +205,22 @@ Deno.test("createLineBatcher() flush() on an empty batcher resolves at once", as
   await batcherOver(writer, timers).flush();
   assert.deepEqual(writer.chunks, []);
   assert.equal(timers.pending, 0);
+});
+
+Deno.test("createLineBatcher() writes all that waited during a slow write in one go, unless maxWriteBytes caps it", async () => {
+  for (
+    const { maxWriteBytes, writes } of [{ maxWriteBytes: undefined, writes: 2 }, {
+      maxWriteBytes: 8,
+      writes: 11,
+    }]
+  ) {
+    const writer = recordingWriter({ stalled: true });
+    const batcher = batcherOver(writer, manualTimers(), { maxWriteBytes });
+    batcher.pushNow("0\n");
+    for (let i = 0; i < 20; i++) batcher.push("ab\n");
+    writer.resume();
+    await batcher.flush();
+    assert.equal(writer.chunks.length, writes, `maxWriteBytes ${maxWriteBytes}`);
+    assert.equal(writer.chunks.join(""), "0\n" + "ab\n".repeat(20));
+  }
 });
