@@ -46,7 +46,6 @@ import { accessLog } from "./middleware/access_log.ts";
 import { cors } from "./middleware/cors.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
 import { limits } from "./middleware/limits.ts";
-import { completeBaseHeaders } from "./http/respond.ts";
 import { serveFiles, type ServeFilesOptions } from "./serve/serve_file.ts";
 import { cleanUrls } from "./middleware/clean_urls.ts";
 import { HEALTH_PATH, internalEndpoints, type MetricsAccess } from "./middleware/internal.ts";
@@ -107,8 +106,6 @@ export function createApp(runtime: Runtime): Handler {
     settings.spa !== "" && spaFallback({ file: settings.spa, probe }),
     reservedPaths({ internalPrefix: settings.internalPrefix }),
     guard,
-    // The answers the core still builds without the base headers get them here.
-    completeBaseHeaders(baseHeaders),
   ];
   return compose(
     layers.filter((layer): layer is Middleware => typeof layer === "function"),
@@ -124,6 +121,7 @@ export function createApp(runtime: Runtime): Handler {
       guard: access?.resourceGuard,
       ownFiles: runtime.ownFiles,
       cache: runtime.cache,
+      resolver: runtime.resolver,
       baseHeaders: runtime.baseHeaders,
       compression: runtime.compression,
     }),

@@ -13,7 +13,27 @@ export interface HttpErrorOptions {
   headers?: HeadersInit;
 }
 
-/** An error that knows its HTTP status and a message that is safe to show. */
+/**
+ * An error that knows its HTTP status and a message that is safe to show.
+ * Thrown from a custom `FileSystem` (the `fs` option of
+ * `createHandler`), it becomes berth's error page with that status.
+ *
+ * @example Refusing one path from a custom filesystem
+ * ```ts
+ * import { type FileSystem, HttpError } from "@berth/berth";
+ *
+ * function hidePrivate(fs: FileSystem): FileSystem {
+ *   return {
+ *     ...fs,
+ *     statSync: undefined,
+ *     stat(path) {
+ *       if (path.includes("/private/")) throw new HttpError(403, "Not for you");
+ *       return fs.stat(path);
+ *     },
+ *   };
+ * }
+ * ```
+ */
 export class HttpError extends Error {
   /** HTTP status code to answer with. */
   readonly status: number;

@@ -27,7 +27,17 @@ import { createRequestContextFactory } from "./request_context.ts";
 import { compileRuntime } from "./runtime.ts";
 import { checkSpaPage } from "./startup_log.ts";
 
-/** Options for {@linkcode createHandler}. */
+/**
+ * Options for {@linkcode createHandler}.
+ *
+ * @example Behind a TLS-terminating server
+ * ```ts
+ * import { createHandler, type CreateHandlerOptions } from "@berth/berth";
+ *
+ * const options: CreateHandlerOptions = { settings: { root: "./site" }, tls: true };
+ * const berth = await createHandler(options);
+ * ```
+ */
 export interface CreateHandlerOptions {
   /**
    * Settings that differ from berth's defaults, as in a config file (e.g.
@@ -40,7 +50,20 @@ export interface CreateHandlerOptions {
   tls?: boolean;
 }
 
-/** A `Deno.serve`-compatible handler running berth's pipeline. */
+/**
+ * A `Deno.serve`-compatible handler running berth's pipeline.
+ *
+ * @example Answering a request without a server (in a test)
+ * ```ts
+ * import { createHandler } from "@berth/berth";
+ *
+ * const berth = await createHandler({ settings: { root: "./public" } });
+ * const response = await berth(new Request("http://localhost/index.html"));
+ * console.log(response.status, response.headers.get("content-type"));
+ * await response.body?.cancel();
+ * berth.close();
+ * ```
+ */
 export interface BerthHandler {
   (request: Request, info?: Deno.ServeHandlerInfo): Promise<Response>;
   /** Stops the users-file watch (with `auth.users`); call it when the server stops. */
@@ -54,6 +77,18 @@ export interface BerthHandler {
  * @throws {ConfigError} naming the setting, the value and what is allowed, or
  * saying the root is not a readable directory.
  * @throws {RulesError} for invalid `_headers`, `_redirects` or config rules.
+ *
+ * @example Serving ./public with CORS, stopping cleanly
+ * ```ts
+ * import { createHandler } from "@berth/berth";
+ *
+ * const berth = await createHandler({ settings: { root: "./public", cors: true } });
+ * const server = Deno.serve({ port: 8080 }, berth);
+ * Deno.addSignalListener("SIGTERM", async () => {
+ *   await server.shutdown();
+ *   berth.close();
+ * });
+ * ```
  */
 export async function createHandler(options: CreateHandlerOptions = {}): Promise<BerthHandler> {
   const settings = validateSettings(options.settings ?? {});

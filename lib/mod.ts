@@ -2,26 +2,45 @@
  * @module
  * berth as a library: {@linkcode createHandler} runs berth's whole pipeline
  * inside another `Deno.serve` application or on Deno Deploy. Only what an
- * embedder needs is exported here; the pipeline's building blocks are
+ * embedder needs is exported here: the handler and its options, the settings
+ * types, the errors `createHandler` rejects with, the filesystem interface
+ * for the `fs` option, and the version. The pipeline's building blocks are
  * internals and may change between versions.
  *
+ * @example Serving a directory next to an API
  * ```ts
  * import { createHandler } from "@berth/berth";
- * Deno.serve(await createHandler({ settings: { root: "./public" } }));
+ *
+ * const berth = await createHandler({ settings: { root: "./public" } });
+ * Deno.serve((request, info) => {
+ *   if (new URL(request.url).pathname === "/api/time") return Response.json({ now: Date.now() });
+ *   return berth(request, info);
+ * });
  * ```
  */
 
-/** Builds berth's pipeline as one `Deno.serve` handler; its options and handler types. */
+// The handler: what an embedder calls.
 export { type BerthHandler, createHandler, type CreateHandlerOptions } from "./handler.ts";
-/** Validated settings, and the config-file-shaped input `createHandler` accepts. */
-export type { Settings, SettingsInput } from "./config/schema.ts";
-/** What `createHandler` rejects with for a bad setting or root, so callers can tell it apart. */
+// The settings `createHandler` takes and validates, with the groups they reference.
+export type {
+  AccessRuleConfig,
+  AuthSettings,
+  AuthSettingsInput,
+  CacheControlSettings,
+  CacheSettings,
+  CompressSettings,
+  JwtAlgorithm,
+  JwtSettings,
+  LimitsSettings,
+  RateLimitSettings,
+  Settings,
+  SettingsInput,
+} from "./config/settings_types.ts";
+// What `createHandler` rejects with, so callers can tell a bad setting from bad rules.
 export { ConfigError } from "./config/errors.ts";
-/** What `createHandler` rejects with for invalid `_headers`, `_redirects` or config rules. */
-export { RulesError } from "./rules/rule_error.ts";
-/** The error with a public status and message that berth turns into a response. */
-export { HttpError } from "./errors.ts";
-/** The filesystem interface, for serving from something other than the real disk (`fs` option). */
+export { type RuleProblem, RulesError } from "./rules/rule_error.ts";
+// The error a custom filesystem may throw to answer with a status of its choice.
+export { HttpError, type HttpErrorOptions } from "./errors.ts";
+// The filesystem interface, for serving from something other than the real disk (`fs` option).
 export type { DirEntry, FileInfo, FileSystem, OpenFile } from "./fs/types.ts";
-/** berth's version, as in deno.json. */
 export { BERTH_VERSION } from "./version.ts";

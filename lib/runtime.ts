@@ -20,6 +20,7 @@ import { type AuthRuntime, loadAuth } from "./auth/load_auth.ts";
 import { compileOwnFiles, listOwnFilePaths, type OwnFiles } from "./config/own_files.ts";
 import { forbidsTransformGlobally } from "./serve/compression.ts";
 import { createFileCache, type FileCache } from "./serve/file_cache.ts";
+import { createSiteResolver, type SiteResolver } from "./serve/resolver.ts";
 import { createResourceLocator, type ResourceLocator } from "./serve/resource.ts";
 import type { ServeFilesOptions } from "./serve/serve_file.ts";
 import type { login } from "./middleware/login.ts";
@@ -80,6 +81,8 @@ export interface Runtime {
   readonly cache: FileCache;
   /** Prometheus counters with `--metrics`, else `null`. */
   readonly metrics: MetricsRegistry | null;
+  /** What a path under the root names, remembered; shared by the probe and the file core. */
+  readonly resolver: SiteResolver;
   /** What exists under the root, as routing layers and guards see it. */
   readonly probe: PathProbe;
   /** The real file or directory a request path stands for, for access decisions. */
@@ -123,6 +126,8 @@ export async function compileRuntime(
     const ownFiles = await compileOwnFiles(
       listOwnFilePaths(settings, { configFile: options.configFile, root }),
     );
+    // One resolver for the routing layers' probe and the file core: what one resolved, both know.
+    const resolver = createSiteResolver({ fs, root, dotfiles: settings.dotfiles, cache, ownFiles });
     const probe = createPathProbe({
       fs,
       root,
@@ -131,6 +136,7 @@ export async function compileRuntime(
       listing: settings.listing,
       cleanUrls: settings.cleanUrls,
       cache,
+      resolver,
       ownFiles,
     });
     return {
@@ -148,6 +154,7 @@ export async function compileRuntime(
           droppedLogLines,
         })
         : null,
+      resolver,
       probe,
       locate: createResourceLocator(root, probe.resolve),
       ownFiles,

@@ -22,7 +22,13 @@ import {
   probeFreeFds,
   readFdLimit,
 } from "./transport/fd_limit.ts";
-import { listen, ListenAddressInUseError, TlsMaterialError } from "./transport/listen.ts";
+import { listen } from "./transport/listen.ts";
+import {
+  ListenAddressInUseError,
+  type ListenRefusal,
+  ListenRefusedError,
+  TlsMaterialError,
+} from "./transport/listen_errors.ts";
 
 /** How an instance listens (the rest comes from the runtime's settings). */
 export interface InstanceListenOptions {
@@ -72,6 +78,34 @@ export class AddressInUseError extends Error {
   }
 }
 
+/** Thrown when the system refuses the address, so the CLI can name the fix. */
+export class BindRefusedError extends Error {
+  constructor(
+    readonly refusal: ListenRefusal,
+    readonly hostname: string,
+    readonly port: number,
+    options?: ErrorOptions,
+  ) {
+    const address = `${formatHost(hostname)}:${port}`;
+    super(
+      refusal === "unknown-host"
+        ? `Cannot listen on "${hostname}": the host name does not resolve`
+        : refusal === "not-local"
+        ? `Cannot listen on ${address}: ${hostname} is not an address of this machine`
+        : `Cannot listen on ${address}: permission denied${
+          port < PRIVILEGED_PORT_LIMIT
+            ? ` (ports below ${PRIVILEGED_PORT_LIMIT} need privileges)`
+            : ""
+        }`,
+      options,
+    );
+    this.name = "BindRefusedError";
+  }
+}
+
+/** Ports below this need privileges on Linux and macOS (Linux: `ip_unprivileged_port_start`). */
+export const PRIVILEGED_PORT_LIMIT = 1024;
+
 /** Thrown when the certificate or key is not usable PEM. */
 export class TlsError extends Error {
   constructor(options?: ErrorOptions) {
@@ -86,7 +120,8 @@ const TROUBLE_INTERVAL_MS = 5000;
 /**
  * Composes the pipeline over `runtime` and starts listening on
  * `settings.host`; throws {@linkcode AddressInUseError} when the port is
- * taken and {@linkcode TlsError} for unusable TLS material.
+ * taken, {@linkcode BindRefusedError} when the system refuses the address
+ * and {@linkcode TlsError} for unusable TLS material.
  */
 export async function startInstance(
   runtime: Runtime,
@@ -123,6 +158,7 @@ export async function startInstance(
       budget,
       maxConcurrentStreams: limits.maxConcurrentStreams,
       maxHeaderBytes: limits.maxHeaderBytes,
+      baseHeaders: runtime.baseHeaders,
       onTrouble,
     });
     // Started once listening, so a port that is taken leaves no watcher behind.
@@ -151,6 +187,9 @@ export async function startInstance(
   } catch (error) {
     if (error instanceof ListenAddressInUseError) {
       throw new AddressInUseError(hostname, port, { cause: error });
+    }
+    if (error instanceof ListenRefusedError) {
+      throw new BindRefusedError(error.refusal, hostname, port, { cause: error });
     }
     if (error instanceof TlsMaterialError) throw new TlsError({ cause: error });
     throw error;

@@ -9,6 +9,7 @@
 
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
+import { describeSkippedSources } from "./config/discovery.ts";
 import type { LoadedSettings } from "./config/load.ts";
 import type { Settings } from "./config/schema.ts";
 import { writeAuditEvent } from "./log/audit.ts";
@@ -26,7 +27,9 @@ function onOff(on: boolean): string {
   return on ? "on" : "off";
 }
 
-/** Logs the root, the config file, one line of features that are on or off, then the config warnings. */
+/**
+ * Logs the root, the config file (and the sources not read for want of a
+ * permission), one line of features that are on or off, then the config warnings. */
 export function logFeatures(loaded: LoadedSettings, root: string, tls: boolean): void {
   const logger = startupLogger();
   const { settings } = loaded;
@@ -34,6 +37,8 @@ export function logFeatures(loaded: LoadedSettings, root: string, tls: boolean):
   if (loaded.configFile !== null) {
     logger.info("Config file: {configFile}", { configFile: loaded.configFile });
   }
+  const notRead = describeSkippedSources(loaded.skipped);
+  if (notRead !== null) logger.info("{notRead}", { notRead });
   logger.info(
     "listing {listing}, dotfiles {dotfiles}, cors {cors}, tls {tls}, security headers {securityHeaders}",
     {

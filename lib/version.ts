@@ -5,7 +5,15 @@
 
 import denoJson from "../deno.json" with { type: "json" };
 
-/** berth's own version, from deno.json. */
+/**
+ * berth's own version, from deno.json.
+ *
+ * @example
+ * ```ts
+ * import { BERTH_VERSION } from "@berth/berth";
+ * console.log(`serving with berth ${BERTH_VERSION}`);
+ * ```
+ */
 export const BERTH_VERSION: string = denoJson.version;
 
 /** How this berth process was built and started, as `--version` reports it. */

@@ -5,11 +5,12 @@
  * the flag, the value and what is allowed, and never with node's wording.
  *
  * `node:util` parseArgs tokenizes; strictness (unknown options, missing or
- * stray values, extra positionals) is enforced on the tokens so every error
- * has structured facts to report instead of a message to re-parse.
+ * stray values, extra positionals) is enforced on the tokens (tokens.ts, shared
+ * with `berth user`) so every error has structured facts to report instead of
+ * a message to re-parse. Flags of other static servers get a pointer to
+ * berth's equivalent (foreign_flags.ts).
  */
 
-import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { findClosestName, formatValue } from "../config/errors.ts";
 import { RESERVED_KEYS, setPath } from "../config/paths.ts";
@@ -23,6 +24,11 @@ import {
 import { describeSettings, type SettingDoc } from "../config/settings_docs.ts";
 import { parseSettingText } from "../config/text_value.ts";
 import { mergeRecord, parseBooleanWord } from "../config/values.ts";
+import { CliError } from "./cli_error.ts";
+import { describeForeignFlag } from "./foreign_flags.ts";
+import { type OptionShape, parseSwitch, requireValue, type Token, tokenize } from "./tokens.ts";
+
+export { CliError } from "./cli_error.ts";
 
 /** Settings and the config file path given on the command line. */
 export interface CliValues {
@@ -78,7 +84,8 @@ const SUBCOMMANDS: readonly string[] = ["check", "help"];
 /** Every option berth accepts, in help order. */
 export const CLI_OPTIONS: readonly CliOption[] = [
   { name: "host", type: "string", setting: "host", valueName: "HOST" },
-  { name: "port", type: "string", setting: "port", valueName: "PORT" },
+  // -p as in serve, http-server, miniserve, sirv and Deno std's file server.
+  { name: "port", short: "p", type: "string", setting: "port", valueName: "PORT" },
   { name: "listing", type: "boolean", setting: "listing" },
   { name: "dotfiles", type: "boolean", setting: "dotfiles" },
   { name: "cors", type: "boolean", setting: "cors" },
@@ -156,7 +163,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
 ];
 
 /** Help topics besides the general one. */
-const HELP_TOPICS: readonly string[] = ["check", "user", "hash-password"];
+const HELP_TOPICS: readonly string[] = ["check", "config", "user", "hash-password"];
 
 const OPTIONS_BY_NAME: ReadonlyMap<string, CliOption> = new Map(
   CLI_OPTIONS.flatMap((option) =>
@@ -165,14 +172,6 @@ const OPTIONS_BY_NAME: ReadonlyMap<string, CliOption> = new Map(
       : [[option.name, option], [option.short, option]]
   ),
 );
-
-/** A command-line mistake; the message is the one line shown to the user. */
-export class CliError extends Error {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = "CliError";
-  }
-}
 
 /**
  * Parses the arguments after the program name (`Deno.args`).
@@ -191,7 +190,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (USER_SUBCOMMANDS.includes(first)) {
     return { kind: "user", subcommand: first, args: argv.slice(1) };
   }
-  const tokens = tokenize(argv);
+  const tokens = tokenize(argv, OPTION_SHAPES, "berth --help");
 
   const positionals: string[] = [];
   let subcommand: string | undefined;
@@ -243,41 +242,13 @@ export function parseCli(argv: readonly string[]): CliCommand {
   return subcommand === "check" ? { kind: "check", values } : { kind: "serve", values };
 }
 
-/** The parseArgs tokens berth reads (node's `Token` type, spelled out). */
-type Token =
-  | {
-    kind: "option";
-    name: string;
-    rawName: string;
-    index: number;
-    value?: string;
-    inlineValue?: boolean;
-  }
-  | { kind: "positional"; index: number; value: string }
-  | { kind: "option-terminator"; index: number };
-
-function tokenize(argv: readonly string[]): Token[] {
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
-  for (const option of CLI_OPTIONS) {
-    options[option.name] = option.short === undefined
-      ? { type: option.type }
-      : { type: option.type, short: option.short };
-  }
-  try {
-    return parseArgs({
-      args: [...argv],
-      options,
-      strict: false,
-      allowPositionals: true,
-      tokens: true,
-    }).tokens as Token[];
-  } catch (error) {
-    // Non-strict parsing does not throw today; never show node's wording if it does.
-    throw new CliError(`Cannot parse the command line: run "berth --help" to see the options`, {
-      cause: error,
-    });
-  }
-}
+/** How parseArgs splits each option (node refuses a `short` key that is undefined). */
+const OPTION_SHAPES: Readonly<Record<string, OptionShape>> = Object.fromEntries(
+  CLI_OPTIONS.map((option) => [
+    option.name,
+    option.short === undefined ? { type: option.type } : { type: option.type, short: option.short },
+  ]),
+);
 
 function parseHelpTopic(positionals: readonly string[]): CliCommand {
   if (positionals.length === 0) return { kind: "help" };
@@ -318,11 +289,7 @@ function collectValues(tokens: readonly Token[]): CliValues {
       continue;
     }
 
-    const value = token.value;
-    // "--host --port 80": the next flag was taken as the value.
-    if (value === undefined || (!token.inlineValue && value.startsWith("--"))) {
-      throw new CliError(`Missing value for "${flag}"`);
-    }
+    const value = requireValue(token, flag);
     if (option.name === "config") {
       if (value === "") throw new CliError(`Cannot parse "${flag}": "" is not a file path`);
       values.configPath = value;
@@ -337,6 +304,10 @@ function collectValues(tokens: readonly Token[]): CliValues {
 }
 
 function unknownOption(rawName: string): CliError {
+  const foreign = describeForeignFlag(rawName);
+  if (foreign !== undefined) {
+    return new CliError(`Unknown option ${formatValue(rawName)}: ${foreign}`);
+  }
   // "--no-cors": switches take a value instead of having a negated twin.
   const negated = OPTIONS_BY_NAME.get(rawName.replace(/^--no-/, ""));
   if (rawName.startsWith("--no-") && negated?.type === "boolean" && negated.setting) {
@@ -348,18 +319,6 @@ function unknownOption(rawName: string): CliError {
     guess === undefined
       ? `Unknown option ${formatValue(rawName)}: run "berth --help" to see the options`
       : `Unknown option ${formatValue(rawName)}: did you mean "${guess}"?`,
-  );
-}
-
-/** A switch is on when given; `--listing=false` style values are accepted too. */
-function parseSwitch(flag: string, value: string | undefined): boolean {
-  if (value === undefined) return true;
-  const on = parseBooleanWord(value);
-  if (on !== undefined) return on;
-  throw new CliError(
-    `Cannot parse "${flag}": ${
-      formatValue(value)
-    } is not true or false (the switch needs no value)`,
   );
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { basename } from "node:path";
+import { describeSkippedSources } from "../config/discovery.ts";
 import type { LoadedSettings, SettingSource } from "../config/load.ts";
 import { getPath } from "../config/paths.ts";
 import { describeSettings, isSecretName, type SettingDoc } from "../config/settings_docs.ts";
@@ -14,7 +15,8 @@ import { describeSettings, isSecretName, type SettingDoc } from "../config/setti
 export const REDACTED = "<redacted>";
 
 /**
- * Renders `key = value  (source)` lines for every setting, then one
+ * Renders the config file and the sources not read (the startup log's
+ * line), `key = value  (source)` lines for every setting, then one
  * `warning: …` line per warning and a summary line.
  */
 export function renderCheckReport(loaded: LoadedSettings): string {
@@ -26,8 +28,10 @@ export function renderCheckReport(loaded: LoadedSettings): string {
   const nameWidth = Math.max(...rows.map(([name]) => name.length));
   const valueWidth = Math.min(48, Math.max(...rows.map(([, value]) => value.length)));
 
+  const notRead = describeSkippedSources(loaded.skipped);
   const lines = [
     `config file: ${loaded.configFile ?? "none"}`,
+    ...(notRead === null ? [] : [notRead]),
     "",
     ...rows.map(([name, value, source]) =>
       `${name.padEnd(nameWidth)} = ${value.padEnd(valueWidth)}  (${source})`

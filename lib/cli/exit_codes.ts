@@ -10,11 +10,11 @@ export const EXIT_CODE = {
   OK: 0,
   /** Unexpected failure. */
   FAILURE: 1,
-  /** Bad command line or configuration. */
+  /** Bad command line or configuration (a `--host` that does not resolve or is not this machine's included). */
   USAGE: 2,
   /** The address to listen on is already in use. */
   ADDRESS_IN_USE: 3,
-  /** A Deno permission berth needs was not granted. */
+  /** A Deno permission berth needs was not granted, or the system refused the privilege to bind the port. */
   PERMISSION: 4,
   /** A second SIGINT during the shutdown grace period: stopped at once (128 + 2). */
   INTERRUPTED: 130,

@@ -9,16 +9,21 @@ import { describeSettings, type SettingDoc } from "../config/settings_docs.ts";
 import { CONFIG_ENV_NAME } from "../config/load.ts";
 import { CLI_OPTIONS, type CliOption } from "./args.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
+import { renderSettingsIntro, renderSettingsSections } from "./settings_reference.ts";
 
 /** Exit codes berth ends with, as documented in the help. */
 export const EXIT_CODES: readonly { code: number; meaning: string }[] = [
   { code: EXIT_CODE.OK, meaning: "success (and after a clean shutdown)" },
   { code: EXIT_CODE.FAILURE, meaning: "an unexpected failure" },
-  { code: EXIT_CODE.USAGE, meaning: "invalid arguments or configuration" },
+  {
+    code: EXIT_CODE.USAGE,
+    meaning: "invalid arguments or configuration, or a --host that is not this machine's",
+  },
   { code: EXIT_CODE.ADDRESS_IN_USE, meaning: "the port is already in use" },
   {
     code: EXIT_CODE.PERMISSION,
-    meaning: "a Deno permission is missing (the message names the flag)",
+    meaning:
+      "a Deno permission is missing (the message names the flag), or the privilege to bind the port",
   },
   { code: EXIT_CODE.INTERRUPTED, meaning: "a second SIGINT while shutting down: stopped at once" },
   { code: EXIT_CODE.TERMINATED, meaning: "a second SIGTERM while shutting down: stopped at once" },
@@ -41,6 +46,7 @@ export interface RenderHelpOptions {
 export function renderHelp(options: RenderHelpOptions = {}): string {
   const docs = new Map(describeSettings().map((doc) => [doc.name, doc]));
   if (options.topic === "check") return renderCheckHelp();
+  if (options.topic === "config") return renderConfigHelp();
   if (options.topic === "user" || options.topic === "hash-password") return renderUserHelp();
 
   // root is the ROOT argument, not a flag, but it is still settable on the command line.
@@ -58,7 +64,10 @@ export function renderHelp(options: RenderHelpOptions = {}): string {
       ["berth check [ROOT] [OPTIONS]", "Validate the settings and print the effective ones"],
       ["berth user add|remove|passwd|list", "Manage the users file (see berth help user)"],
       ["berth hash-password", "Read a password and print its argon2id hash"],
-      ["berth help [check|user]", "Print this help, or the help of a command"],
+      [
+        "berth help [check|user|config]",
+        "Print this help, the help of a command, or every setting",
+      ],
     ]),
     "",
     "Options:",
@@ -74,7 +83,9 @@ export function renderHelp(options: RenderHelpOptions = {}): string {
       "  ",
     ),
     ...wrap(
-      `Only in the config file or variables: ${fileOnly.join(", ")}. See docs/configuration.md.`,
+      `Only in the config file or variables: ${
+        fileOnly.join(", ")
+      }. See "berth help config" or docs/configuration.md.`,
       "  ",
     ),
     "",
@@ -144,6 +155,19 @@ function renderUserHelp(): string {
     "Exit codes:",
     "  0  done",
     "  2  invalid arguments, a bad users file or password",
+    "  4  a Deno permission on the users file is missing (the message names the flag)",
+    "",
+  ].join("\n");
+}
+
+/** `berth help config`: docs/configuration.md's reference, its paragraphs wrapped for a terminal. */
+function renderConfigHelp(): string {
+  return [
+    "berth help config - every setting, as in docs/configuration.md",
+    "",
+    ...[...renderSettingsIntro(), ...renderSettingsSections()].flatMap((line) =>
+      line === "" || line.startsWith("#") || line.startsWith("- ") ? [line] : wrap(line, "")
+    ),
     "",
   ].join("\n");
 }

@@ -5,6 +5,7 @@
  * add instead of failing later with a NotCapable error mid-request.
  */
 
+import { dirname } from "node:path";
 import { formatUrlHost } from "../http/ip_address.ts";
 
 /** One access berth needs. */
@@ -71,6 +72,48 @@ export function listPermissionNeeds(access: ServerAccess): PermissionNeed[] {
     flag: `--allow-net=${host}`,
   });
   return needs;
+}
+
+/**
+ * What `berth user` needs on its users file: to read it, and for a change to
+ * read and write its directory (the lock file, the temporary file and the
+ * rename that replaces the file atomically).
+ */
+export function listUsersFileNeeds(path: string, options: { change: boolean }): PermissionNeed[] {
+  if (!options.change) {
+    return [{
+      descriptor: { name: "read", path },
+      description: `read access to "${path}"`,
+      flag: `--allow-read=${path}`,
+    }];
+  }
+  const dir = dirname(path);
+  return [
+    {
+      descriptor: { name: "read", path: dir },
+      description: `read access to "${dir}"`,
+      flag: `--allow-read=${dir}`,
+    },
+    {
+      descriptor: { name: "write", path: dir },
+      description: `write access to "${dir}"`,
+      flag: `--allow-write=${dir}`,
+    },
+  ];
+}
+
+/** A Deno permission berth needs is not granted; the message names the flags (exit code 4). */
+export class MissingPermissionError extends Error {
+  constructor(missing: readonly PermissionNeed[]) {
+    super(describeMissingPermissions(missing));
+    this.name = "MissingPermissionError";
+  }
+}
+
+/** Throws {@linkcode MissingPermissionError} unless every need is granted (never prompts). */
+export async function requirePermissions(needs: readonly PermissionNeed[]): Promise<void> {
+  const missing = await findMissingPermissions(needs);
+  if (missing.length > 0) throw new MissingPermissionError(missing);
 }
 
 /** Returns the needs that are not granted, without ever prompting. */

@@ -7,7 +7,8 @@
  * write of the whole line, so readers should wait for the final newline.
  * (Atomic needs `--allow-read` and `--allow-write` on the directory.) A
  * stale file from an earlier run is removed at startup, and the file is
- * removed again on a clean stop.
+ * removed again on every exit: a clean stop, a forced one, and a startup that
+ * fails (so a script waiting for the file never reads an old URL).
  */
 
 import { canWriteFileAtomic, writeFileAtomic } from "../fs/write_file_atomic.ts";
@@ -54,6 +55,16 @@ export async function removeReadyFile(path: string): Promise<void> {
   } catch {
     // Gone or not ours any more: nothing to clean up.
   }
+}
+
+/**
+ * For a startup that failed: removes the ready file when berth may write it
+ * (asked without prompting: a failed start must not stop at a question),
+ * so the URL of an earlier run never survives.
+ */
+export async function removeReadyFileOnFailure(path: string): Promise<void> {
+  const status = await Deno.permissions.query({ name: "write", path });
+  if (status.state === "granted") await removeReadyFile(path);
 }
 
 /** Like {@linkcode removeReadyFile}, for the immediate exit on a second stop signal. */

@@ -19,6 +19,7 @@ import { renderCheckReport } from "./check.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
 import { renderHelp, renderVersion } from "./help.ts";
 import { writeStderr, writeStdout } from "./output.ts";
+import { removeReadyFileOnFailure } from "./ready_file.ts";
 import { serve } from "./serve.ts";
 import { prepareServe, settingsSourcesOf, StartupError, toStartupError } from "./startup.ts";
 
@@ -66,9 +67,18 @@ async function runCommand(args: readonly string[], embedded?: EmbeddedSite): Pro
       return EXIT_CODE.OK;
     }
     case "serve": {
-      const sources = await settingsSourcesOf(command.values, embedded);
-      const plan = await prepareServe(await loadSettings(sources), embedded);
-      return await serve(plan, sources);
+      // Known from the flag before anything can fail, from the settings once loaded.
+      let readyFile = command.values.settings.readyFile;
+      try {
+        const sources = await settingsSourcesOf(command.values, embedded);
+        const loaded = await loadSettings(sources);
+        readyFile = loaded.settings.readyFile;
+        return await serve(await prepareServe(loaded, embedded), sources);
+      } catch (error) {
+        // serve() removes it on a stop; this is every failure before or while starting.
+        if (readyFile !== undefined) await removeReadyFileOnFailure(readyFile);
+        throw error;
+      }
     }
     case "user":
       // Loaded on demand: it pulls in the password hashing code (hash-wasm).

@@ -10,7 +10,7 @@
 
 import { dirname } from "node:path";
 import { listAuthAccess } from "../auth/load_auth.ts";
-import { ConfigError } from "../config/errors.ts";
+import { ConfigAccessError, ConfigError, findClosestName } from "../config/errors.ts";
 import {
   CONFIG_ENV_NAME,
   type LoadedSettings,
@@ -27,7 +27,7 @@ import { createOpenFilePool, SERVER_OPEN_FILE_POOL } from "../fs/open_file_pool.
 import { realRoot } from "../fs/resolve_path.ts";
 import { RulesError } from "../rules/rule_error.ts";
 import { compileRuntime, type Runtime } from "../runtime.ts";
-import { AddressInUseError, TlsError } from "../server.ts";
+import { AddressInUseError, BindRefusedError, PRIVILEGED_PORT_LIMIT, TlsError } from "../server.ts";
 import { isStandalone } from "../version.ts";
 import { CliError, type CliValues } from "./args.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
@@ -55,10 +55,20 @@ export class StartupError extends Error {
  */
 export function toStartupError(error: unknown): StartupError | null {
   if (error instanceof StartupError) return error;
+  if (error instanceof ConfigAccessError) {
+    return new StartupError(EXIT_CODE.PERMISSION, error.message, { cause: error });
+  }
   if (error instanceof AddressInUseError) {
     return new StartupError(
       EXIT_CODE.ADDRESS_IN_USE,
       `${error.message}; stop the other process or choose another --port`,
+      { cause: error },
+    );
+  }
+  if (error instanceof BindRefusedError) {
+    return new StartupError(
+      error.refusal === "no-privilege" ? EXIT_CODE.PERMISSION : EXIT_CODE.USAGE,
+      `${error.message}; ${describeBindFix(error)}`,
       { cause: error },
     );
   }
@@ -69,6 +79,24 @@ export function toStartupError(error: unknown): StartupError | null {
     return new StartupError(EXIT_CODE.USAGE, error.message, { cause: error });
   }
   return null;
+}
+
+/** The fix for an address the system refused, naming the flag to change. */
+function describeBindFix(error: BindRefusedError): string {
+  switch (error.refusal) {
+    case "unknown-host": {
+      const guess = findClosestName(error.hostname, ["localhost"]);
+      return guess === undefined
+        ? "use an IP address such as --host 127.0.0.1 (this machine) or --host 0.0.0.0 (every interface)"
+        : `did you mean --host ${guess}?`;
+    }
+    case "not-local":
+      return "use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface)";
+    case "no-privilege":
+      return error.port < PRIVILEGED_PORT_LIMIT
+        ? `choose --port ${PRIVILEGED_PORT_LIMIT} or above (e.g. --port 8080), or grant the binary the CAP_NET_BIND_SERVICE capability`
+        : "choose another --port";
+  }
 }
 
 /** Appended to a missing-permission message inside a `deno compile` executable. */
@@ -105,7 +133,10 @@ export async function settingsSourcesOf(
     env: env === undefined ? undefined : withoutConfigVariable(env),
     cwd: Deno.cwd(),
     // Without an embedded config, never pick up a berth.json from the working directory.
-    fileExists: () => Promise.resolve(false),
+    discover: false,
+    // The embedded config is one of the binary's own files, readable without a grant
+    // (a compiled berth runs with --no-prompt, so reading it cannot prompt).
+    readPermission: () => "granted",
   };
 }
 
@@ -150,10 +181,11 @@ export async function prepareServe(
     ? { cert: settings.cert, key: settings.key }
     : null;
   await checkPermissions(settings, tlsFiles);
-  const root = await realRoot(denoFileSystem, settings.root).catch(() => {
+  const root = await realRoot(denoFileSystem, settings.root).catch((error) => {
     throw new StartupError(
       EXIT_CODE.USAGE,
-      `Cannot serve "${settings.root}": it is not a readable directory`,
+      `Cannot serve "${settings.root}": ${describeRootProblem(error)}`,
+      { cause: error },
     );
   });
   const tls = tlsFiles === null ? undefined : await readTlsFiles(tlsFiles);
@@ -221,22 +253,40 @@ async function checkPermissions(
   }
 }
 
-/** Reads the certificate and key as text (their PEM is checked when listening). */
+/** Why the root cannot be served: missing, not a directory, or unreadable. */
+export function describeRootProblem(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "it does not exist";
+  if (error instanceof Deno.errors.NotADirectory) return "it is not a directory";
+  return "it is not a readable directory";
+}
+
+/**
+ * Reads the certificate and key as text (their PEM is checked when listening).
+ *
+ * @throws {StartupError} naming the file (certificate or key) that cannot be read, and why.
+ */
 export async function readTlsFiles(
   files: { cert: string; key: string },
 ): Promise<{ cert: string; key: string }> {
-  try {
-    return {
-      cert: await Deno.readTextFile(files.cert),
-      key: await Deno.readTextFile(files.key),
-    };
-  } catch (error) {
-    throw new StartupError(
-      EXIT_CODE.USAGE,
-      `Cannot read the TLS files "${files.cert}" and "${files.key}"`,
-      { cause: error },
-    );
-  }
+  const read = (what: string, flag: string, path: string) =>
+    Deno.readTextFile(path).catch((error) => {
+      throw new StartupError(
+        EXIT_CODE.USAGE,
+        `Cannot read the TLS ${what} "${path}" (${flag}): ${describeFileProblem(error)}`,
+        { cause: error },
+      );
+    });
+  return {
+    cert: await read("certificate", "--cert", files.cert),
+    key: await read("key", "--key", files.key),
+  };
+}
+
+function describeFileProblem(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "it does not exist";
+  if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return error instanceof Error ? error.message.split("\n")[0] : String(error);
 }
 
 /** Refuses `--workers` where it cannot work, or where isolates would disagree on sessions. */

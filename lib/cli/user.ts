@@ -1,19 +1,18 @@
 /**
  * @module
  * The user-management subcommands: `berth user add|remove|passwd|list` and
- * `berth hash-password`. Passwords come from stdin when it is not a terminal
- * (one line) or from a no-echo prompt asked twice — never from argv, where
- * `ps` and shell history would keep them. Every change reads and rewrites
+ * `berth hash-password`. Passwords come from password_input.ts (stdin or a
+ * no-echo prompt), never from argv, where `ps` and shell history would keep
+ * them. Every change reads and rewrites
  * the users file under the lock on `<users file>.lock`, so concurrent runs
  * take turns and none loses another's change.
  */
 
 import { DEFAULT_USERS_FILE_NAME } from "../config/own_files.ts";
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { ConfigError, formatValue } from "../config/errors.ts";
+import { ConfigAccessError, ConfigError, formatValue } from "../config/errors.ts";
 import { loadSettings, SETTINGS_ENV_NAMES } from "../config/load.ts";
-import { hashPassword, MAX_PASSWORD_BYTES } from "../auth/passwords.ts";
+import { hashPassword } from "../auth/passwords.ts";
 import { generateTotpSecret, totpUri } from "../auth/totp.ts";
 import {
   readUsersFile,
@@ -23,18 +22,26 @@ import {
   writeUsersFile,
 } from "../auth/users.ts";
 import { withUsersFileLock } from "../auth/users_lock.ts";
-import { readGrantedEnv } from "./permissions.ts";
-import { CliError } from "./args.ts";
+import {
+  listUsersFileNeeds,
+  MissingPermissionError,
+  readGrantedEnv,
+  requirePermissions,
+} from "./permissions.ts";
+import { CliError } from "./cli_error.ts";
 import { EXIT_CODE } from "./exit_codes.ts";
 import { renderHelp } from "./help.ts";
 import { writeStderr, writeStdout } from "./output.ts";
+import { createStdinPasswordSource, type PasswordSource } from "./password_input.ts";
+import { type OptionShape, parseSwitch, requireValue, tokenize } from "./tokens.ts";
 
 /** Users file used when neither `--users` nor the config's `auth.users` names one. */
 const DEFAULT_USERS_FILE = DEFAULT_USERS_FILE_NAME;
 /** Issuer shown by authenticator apps for codes added with `--totp`. */
 const TOTP_ISSUER = "berth";
-/** Longest line read from stdin as a password, in bytes. */
-const MAX_STDIN_BYTES = MAX_PASSWORD_BYTES + 2;
+
+/** Reads passwords; replaced in tests (re-exported where it was first declared). */
+export type { PasswordSource } from "./password_input.ts";
 
 /** A parsed user-management command. */
 export type UserCommand =
@@ -53,12 +60,6 @@ export interface UsersFileChoice {
   configPath?: string;
 }
 
-/** Reads passwords; replaced in tests. */
-export interface PasswordSource {
-  /** Resolves to the password (asked twice on a terminal when `confirm`). */
-  read(options: { confirm: boolean }): Promise<string>;
-}
-
 /** Options for {@linkcode runUserCli}. */
 export interface RunUserCliOptions {
   /** Password input (default: stdin line, or a no-echo terminal prompt). */
@@ -66,6 +67,24 @@ export interface RunUserCliOptions {
   /** Working directory (default `Deno.cwd()`). */
   cwd?: string;
 }
+
+/** How parseArgs splits the options of `berth user` and `berth hash-password`. */
+const USER_OPTION_SHAPES: Readonly<Record<string, OptionShape>> = {
+  role: { type: "string" },
+  users: { type: "string" },
+  config: { type: "string" },
+  totp: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+};
+
+/** The options each action takes (an unknown action is reported after its options). */
+const ACTION_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  "hash-password": [],
+  add: ["role", "users", "config", "totp"],
+  remove: ["users", "config"],
+  passwd: ["users", "config"],
+  list: ["users", "config"],
+};
 
 /**
  * Parses the arguments after `user` or `hash-password`.
@@ -76,44 +95,22 @@ export function parseUserArgs(
   subcommand: "user" | "hash-password",
   argv: readonly string[],
 ): UserCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        role: { type: "string", multiple: true },
-        users: { type: "string" },
-        config: { type: "string" },
-        totp: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: false,
-      allowPositionals: true,
-      tokens: true,
-    });
-  } catch (error) {
-    throw new CliError(`Cannot parse the command line: run "berth help ${subcommand}"`, {
-      cause: error,
-    });
-  }
-  const allowed: Record<string, readonly string[]> = {
-    "hash-password": [],
-    add: ["role", "users", "config", "totp"],
-    remove: ["users", "config"],
-    passwd: ["users", "config"],
-    list: ["users", "config"],
-  };
-  const positionals = parsed.positionals;
+  const tokens = tokenize(argv, USER_OPTION_SHAPES, `berth help ${subcommand}`);
+  const positionals = tokens.flatMap((token) => token.kind === "positional" ? [token.value] : []);
   const action = subcommand === "hash-password" ? "hash-password" : positionals[0];
-  for (const token of parsed.tokens ?? []) {
+  const values: { role: string[]; users?: string; config?: string; totp: boolean } = {
+    role: [],
+    totp: false,
+  };
+  for (const token of tokens) {
     if (token.kind !== "option") continue;
-    if (token.name === "help" || token.name === "h") return { kind: "help", topic: subcommand };
+    if (token.name === "help") return { kind: "help", topic: subcommand };
     if (/^pass(?:word|wd)?$/i.test(token.name)) {
       throw new CliError(
         `"${token.rawName}" is not accepted: passwords on the command line end up in shell history and ps; pipe it to stdin or type it at the prompt`,
       );
     }
-    const names = allowed[action ?? ""] ?? ["role", "users", "config", "totp"];
+    const names = ACTION_OPTIONS[action ?? ""] ?? ACTION_OPTIONS.add;
     if (!names.includes(token.name)) {
       throw new CliError(
         `Unknown option ${formatValue(token.rawName)} for "berth ${
@@ -121,16 +118,17 @@ export function parseUserArgs(
         }": run "berth help ${subcommand}"`,
       );
     }
-    if (token.name !== "totp" && (token.value === undefined || token.value === "")) {
-      throw new CliError(`Missing value for "--${token.name}"`);
+    const flag = `--${token.name}`;
+    if (token.name === "totp") {
+      values.totp = parseSwitch(flag, token.value);
+      continue;
     }
+    const value = requireValue(token, flag);
+    if (value === "") throw new CliError(`Missing value for "${flag}"`);
+    if (token.name === "role") values.role.push(value);
+    else if (token.name === "users") values.users = value;
+    else values.config = value;
   }
-  const values = parsed.values as {
-    role?: string[];
-    users?: string;
-    config?: string;
-    totp?: boolean;
-  };
   const files: UsersFileChoice = { usersPath: values.users, configPath: values.config };
 
   if (subcommand === "hash-password") {
@@ -178,7 +176,7 @@ export function parseUserArgs(
     );
   }
   if (action === "remove" || action === "passwd") return { kind: action, name, files };
-  const roles = [...new Set(values.role ?? [])];
+  const roles = [...new Set(values.role)];
   for (const role of roles) {
     if (!ROLE_NAME_REGEXP.test(role)) {
       throw new CliError(
@@ -188,7 +186,7 @@ export function parseUserArgs(
       );
     }
   }
-  return { kind: "add", name, roles, totp: values.totp === true, files };
+  return { kind: "add", name, roles, totp: values.totp, files };
 }
 
 /**
@@ -213,7 +211,7 @@ export async function runUserCli(
         return EXIT_CODE.OK;
       }
       case "list": {
-        const path = await chooseUsersFile(command.files, options.cwd);
+        const path = await chooseUsersFile(command.files, options.cwd, { change: false });
         const users = await readUsersFile(path);
         writeStdout(renderUserList(users));
         return EXIT_CODE.OK;
@@ -247,6 +245,10 @@ export async function runUserCli(
         return await addUser(command, passwords, options.cwd);
     }
   } catch (error) {
+    if (error instanceof MissingPermissionError || error instanceof ConfigAccessError) {
+      writeStderr(`berth: ${error.message}\n`);
+      return EXIT_CODE.PERMISSION;
+    }
     if (error instanceof CliError || error instanceof ConfigError) {
       writeStderr(`berth: ${error.message}\n`);
       return EXIT_CODE.USAGE;
@@ -319,15 +321,29 @@ async function addUser(
   return EXIT_CODE.OK;
 }
 
-/** `--users`, else the config's `auth.users`, else `users.json` in the working directory. */
-async function chooseUsersFile(files: UsersFileChoice, cwd = Deno.cwd()): Promise<string> {
-  if (files.usersPath !== undefined) return resolve(cwd, files.usersPath);
-  const loaded = await loadSettings({
-    configPath: files.configPath,
-    env: await readGrantedEnv(SETTINGS_ENV_NAMES),
-    cwd,
-  });
-  return loaded.settings.auth.users ?? resolve(cwd, DEFAULT_USERS_FILE);
+/**
+ * `--users`, else the config's `auth.users`, else `users.json` in the working
+ * directory; checked first for the access the command needs, so a missing
+ * permission exits 4 naming the flags, as the server does.
+ */
+async function chooseUsersFile(
+  files: UsersFileChoice,
+  cwd = Deno.cwd(),
+  options: { change: boolean } = { change: true },
+): Promise<string> {
+  let path: string;
+  if (files.usersPath !== undefined) {
+    path = resolve(cwd, files.usersPath);
+  } else {
+    const loaded = await loadSettings({
+      configPath: files.configPath,
+      env: await readGrantedEnv(SETTINGS_ENV_NAMES),
+      cwd,
+    });
+    path = loaded.settings.auth.users ?? resolve(cwd, DEFAULT_USERS_FILE);
+  }
+  await requirePermissions(listUsersFileNeeds(path, options));
+  return path;
 }
 
 async function readUsersFileOrEmpty(path: string): Promise<UserRecord[]> {
@@ -337,93 +353,4 @@ async function readUsersFileOrEmpty(path: string): Promise<UserRecord[]> {
     if (error instanceof Deno.errors.NotFound) return [];
   }
   return await readUsersFile(path);
-}
-
-/** Passwords from a piped stdin (first line) or a no-echo terminal prompt. */
-function createStdinPasswordSource(): PasswordSource {
-  return {
-    async read({ confirm }) {
-      if (!Deno.stdin.isTerminal()) return checkPassword(await readStdinLine());
-      const first = await promptHidden("Password: ");
-      checkPassword(first);
-      if (confirm && await promptHidden("Repeat password: ") !== first) {
-        throw new CliError("The passwords do not match");
-      }
-      return first;
-    },
-  };
-}
-
-function checkPassword(password: string): string {
-  if (password === "") throw new CliError("The password is empty");
-  if (new TextEncoder().encode(password).length > MAX_PASSWORD_BYTES) {
-    throw new CliError(`The password is longer than ${MAX_PASSWORD_BYTES} bytes`);
-  }
-  return password;
-}
-
-/** Reads stdin up to the first newline (CR LF or LF, removed) or the end. */
-async function readStdinLine(): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const read = await Deno.stdin.read(buffer);
-    if (read === null) break;
-    const chunk = buffer.slice(0, read);
-    const newline = chunk.indexOf(0x0a);
-    chunks.push(newline >= 0 ? chunk.subarray(0, newline) : chunk);
-    total += newline >= 0 ? newline : read;
-    if (newline >= 0) break;
-    if (total > MAX_STDIN_BYTES) {
-      throw new CliError(`The password is longer than ${MAX_PASSWORD_BYTES} bytes`);
-    }
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new CliError("The password on stdin is not valid UTF-8");
-  }
-  return text.endsWith("\r") ? text.slice(0, -1) : text;
-}
-
-/** Prompts on stderr and reads a line from the terminal in raw mode, echoing nothing. */
-async function promptHidden(prompt: string): Promise<string> {
-  // Raw mode first: a fast typist (or a pasted line) must not be echoed.
-  Deno.stdin.setRaw(true);
-  writeStderr(prompt);
-  const bytes: number[] = [];
-  const buffer = new Uint8Array(64);
-  try {
-    reading: while (true) {
-      const read = await Deno.stdin.read(buffer);
-      if (read === null) break;
-      for (const byte of buffer.subarray(0, read)) {
-        if (byte === 0x0d || byte === 0x0a) break reading;
-        if (byte === 0x03) throw new CliError("Cancelled");
-        if (byte === 0x04 && bytes.length === 0) break reading;
-        if (byte === 0x7f || byte === 0x08) {
-          // Backspace removes one UTF-8 character (its continuation bytes too).
-          while (bytes.length > 0 && (bytes.pop()! & 0xc0) === 0x80);
-          continue;
-        }
-        if (byte < 0x20) continue;
-        bytes.push(byte);
-        if (bytes.length > MAX_STDIN_BYTES) {
-          throw new CliError(`The password is longer than ${MAX_PASSWORD_BYTES} bytes`);
-        }
-      }
-    }
-  } finally {
-    Deno.stdin.setRaw(false);
-    writeStderr("\n");
-  }
-  return new TextDecoder().decode(new Uint8Array(bytes));
 }

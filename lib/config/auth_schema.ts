@@ -131,12 +131,6 @@ const JWT_SETTINGS_SCHEMA = v.strictObject({
   ),
 });
 
-/** The validated `auth.jwt` settings, as `lib/auth/` reads them to load keys. */
-export type JwtSettings = v.InferOutput<typeof JWT_SETTINGS_SCHEMA>;
-
-/** One `access` rule, validated. */
-export type AccessRuleConfig = v.InferOutput<typeof ACCESS_RULE_SCHEMA>;
-
 /** The `access` setting: ordered rules, the first match decides. */
 export const ACCESS_SCHEMA = v.pipe(
   v.optional(v.array(ACCESS_RULE_SCHEMA), []),

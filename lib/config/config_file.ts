@@ -3,11 +3,18 @@
  * The config file: which one is read (`--config FILE`, `BERTH_CONFIG`, else
  * `berth.json` or `berth.jsonc` in the working directory), how a failure to
  * read it is phrased, and its text parsed as JSONC into a layer of settings.
- * IO only through the injected `readTextFile` and `fileExists`.
+ * Read access is asked for first (never prompting); IO only through the
+ * injected `readPermission`, `readTextFile` and `fileExists`.
  */
 
 import { resolve } from "node:path";
-import { ConfigError, formatValue } from "./errors.ts";
+import {
+  decideConfigLookup,
+  queryReadPermission,
+  type ReadPermission,
+  type SkippedSource,
+} from "./discovery.ts";
+import { ConfigAccessError, ConfigError, formatValue } from "./errors.ts";
 import { parseJsonc } from "./jsonc.ts";
 import { ENV_PREFIX } from "./settings_docs.ts";
 
@@ -31,12 +38,24 @@ export interface FindConfigFileOptions {
   envConfigPath?: string;
   /** Working directory: where config files are looked for. */
   cwd: string;
+  /**
+   * Whether to look for `berth.json` / `berth.jsonc` in `cwd` when no file is
+   * named; false for a site built into the binary, which brings its own.
+   */
+  discover?: boolean;
   /** Reads a file as UTF-8 text. Defaults to `Deno.readTextFile`. */
   readTextFile?: (path: string) => Promise<string>;
   /** Whether a regular file exists. Defaults to `Deno.stat`. */
   fileExists?: (path: string) => Promise<boolean>;
+  /**
+   * Read access to a path, asked before any file call so that none prompts.
+   * Defaults to `Deno.permissions.querySync`.
+   */
+  readPermission?: ReadPermission;
   /** Receives "both files found" notes. */
   warnings: string[];
+  /** Receives the default config names that were not looked for or not read, and why. */
+  skipped?: SkippedSource[];
 }
 
 /** The config file chosen, with its text. */
@@ -51,31 +70,69 @@ export interface ConfigFile {
 
 /**
  * Finds and reads the config file; `null` when none is named and none of
- * the default names exists (or may be read).
+ * the default names exists (or may be read). A default name is looked at
+ * only when read access to it is granted; the others go to `skipped`.
  *
- * @throws {ConfigError} when a named file cannot be read.
+ * @throws {ConfigAccessError} when a named file may not be read.
+ * @throws {ConfigError} when a named file cannot be read for another reason.
  */
 export async function findConfigFile(options: FindConfigFileOptions): Promise<ConfigFile | null> {
   const readTextFile = options.readTextFile ?? readTextFileWithDeno;
-  const fileExists = options.fileExists ?? fileExistsWithDeno;
+  const readPermission = options.readPermission ?? queryReadPermission;
   const explicit = options.configPath ?? options.envConfigPath;
   if (explicit !== undefined) {
     const what = options.configPath !== undefined ? `"--config"` : `"${CONFIG_ENV_NAME}"`;
     if (explicit === "") throw new ConfigError(`Invalid ${what}: "" is not a file path`);
     const path = resolve(options.cwd, explicit);
+    const failure = (reason: string) =>
+      `Cannot read config file "${explicit}" (from ${what}): ${reason}`;
+    // Asked first: reading an ungranted file would prompt in a terminal.
+    const state = readPermission(path);
+    if (state !== "granted") throw new ConfigAccessError(failure(describeNoAccess(state, path)));
     try {
       return { path, display: explicit, text: await readTextFile(path) };
     } catch (error) {
-      throw new ConfigError(
-        `Cannot read config file "${explicit}" (from ${what}): ${describeReadError(error, path)}`,
-        { cause: error },
-      );
+      if (error instanceof Deno.errors.NotCapable) {
+        throw new ConfigAccessError(failure(describeNoAccess("prompt", path)), { cause: error });
+      }
+      throw new ConfigError(failure(describeReadError(error)), { cause: error });
     }
   }
+  if (options.discover === false) return null;
+  return await discoverConfigFile(options, readTextFile, readPermission);
+}
+
+/** Looks for the default names in the working directory, in order. */
+async function discoverConfigFile(
+  options: FindConfigFileOptions,
+  readTextFile: (path: string) => Promise<string>,
+  readPermission: ReadPermission,
+): Promise<ConfigFile | null> {
+  const fileExists = options.fileExists ?? fileExistsWithDeno;
+  const skipped = options.skipped ?? [];
   let found: ConfigFile | null = null;
   for (const name of CONFIG_FILE_NAMES) {
     const path = resolve(options.cwd, name);
-    if (!await existsOrFalse(fileExists, path)) continue;
+    const display = `./${name}`;
+    // SECURITY: without read permission a config file is as good as absent;
+    // berth must not ask for more access than the user granted, nor stat a
+    // path it may not read (that is what prompts).
+    const state = readPermission(path);
+    const lookup = decideConfigLookup(state, found !== null);
+    if (lookup === "skip-silently") continue;
+    if (lookup === "skip-and-say") {
+      skipped.push({ kind: "config-unchecked", display, state: asNotGranted(state) });
+      continue;
+    }
+    let exists: boolean;
+    try {
+      exists = await fileExists(path);
+    } catch (error) {
+      // Once a file is found, a later name only matters for the "both" note.
+      if (!recordAccessError(error, display, found === null ? skipped : [])) throw error;
+      continue;
+    }
+    if (!exists) continue;
     if (found !== null) {
       options.warnings.push(`Found both ${found.display} and ${name}: using ${found.display}`);
       break;
@@ -83,14 +140,10 @@ export async function findConfigFile(options: FindConfigFileOptions): Promise<Co
     try {
       found = { path, display: name, text: await readTextFile(path) };
     } catch (error) {
-      // SECURITY: without read permission a config file is as good as absent;
-      // berth must not ask for more access than the user granted.
-      if (isAccessError(error) || error instanceof Deno.errors.NotFound) continue;
+      if (recordAccessError(error, display, skipped)) continue;
       throw new ConfigError(
-        `Cannot read config file "${name}": ${describeReadError(error, path)}`,
-        {
-          cause: error,
-        },
+        `Cannot read config file "${name}": ${describeReadError(error)}`,
+        { cause: error },
       );
     }
   }
@@ -122,16 +175,25 @@ export function readConfigFileValues(file: ConfigFile): Record<string, unknown> 
   return values;
 }
 
-async function existsOrFalse(
-  fileExists: (path: string) => Promise<boolean>,
-  path: string,
-): Promise<boolean> {
-  try {
-    return await fileExists(path);
-  } catch (error) {
-    if (isAccessError(error) || error instanceof Deno.errors.NotFound) return false;
-    throw error;
+/**
+ * Notes a default config name that an access error kept berth from; false
+ * for any other error. A vanished file (NotFound) is simply absent.
+ */
+function recordAccessError(error: unknown, display: string, skipped: SkippedSource[]): boolean {
+  if (error instanceof Deno.errors.NotFound) return true;
+  if (error instanceof Deno.errors.NotCapable) {
+    skipped.push({ kind: "config-unchecked", display, state: "prompt" });
+    return true;
   }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    skipped.push({ kind: "config-unreadable", display });
+    return true;
+  }
+  return false;
+}
+
+function asNotGranted(state: Deno.PermissionState): "prompt" | "denied" {
+  return state === "denied" ? "denied" : "prompt";
 }
 
 async function readTextFileWithDeno(path: string): Promise<string> {
@@ -142,20 +204,20 @@ async function fileExistsWithDeno(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isFile;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound || isAccessError(error)) return false;
+    if (error instanceof Deno.errors.NotFound) return false;
     throw error;
   }
 }
 
-function isAccessError(error: unknown): boolean {
-  return error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
+/** Why a path may not be read, naming the flag that allows it where one can. */
+function describeNoAccess(state: Deno.PermissionState, path: string): string {
+  return state === "denied"
+    ? "read access denied by --deny-read"
+    : `read access not granted, run with --allow-read=${path}`;
 }
 
-function describeReadError(error: unknown, path: string): string {
+function describeReadError(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such file";
-  if (error instanceof Deno.errors.NotCapable) {
-    return `read access not granted, run with --allow-read=${path}`;
-  }
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
   if (error instanceof Error) return error.message.split("\n")[0];

@@ -12,12 +12,38 @@ const MAX_QUOTED_LENGTH = 60;
  * A configuration mistake found at startup. The message is the one line shown
  * to the user, so it names the field, the value and what is allowed. The CLI
  * picks the exit code (`runCli` ends with 2), so config does not know about it.
+ *
+ * @example Telling a bad setting from other failures
+ * ```ts
+ * import { ConfigError, createHandler } from "@berth/berth";
+ *
+ * try {
+ *   await createHandler({ settings: { root: "./public", port: 70000 } });
+ * } catch (error) {
+ *   // Invalid setting "port": 70000 is not an integer between 0 and 65535
+ *   if (error instanceof ConfigError) console.error(error.message);
+ *   else throw error;
+ * }
+ * ```
  */
 export class ConfigError extends Error {
   /** Creates the error; `message` is shown to the user as is. */
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = "ConfigError";
+  }
+}
+
+/**
+ * A config file named with `--config` or `BERTH_CONFIG` that Deno does not
+ * let berth read. A `ConfigError`, but the CLI exits 4 (missing permission)
+ * for it, like any other access berth needs and was not granted.
+ */
+export class ConfigAccessError extends ConfigError {
+  /** Creates the error; `message` names the flag that grants the access. */
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = "ConfigAccessError";
   }
 }
 

@@ -6,14 +6,16 @@
  * error names where the bad value came from; nested objects merge field by
  * field.
  *
- * IO happens only through the injectable `readTextFile` and `fileExists`, so
- * tests run without touching the disk or the real environment.
+ * IO happens only through the injectable `readPermission`, `readTextFile` and
+ * `fileExists`, so tests run without touching the disk or the real
+ * environment. The sources not read (no permission) are listed in `skipped`.
  */
 
 import { describeOwnFilesInRoot } from "./own_files.ts";
 import { dirname, resolve } from "node:path";
 import * as v from "valibot";
 import { CONFIG_ENV_NAME, findConfigFile, readConfigFileValues } from "./config_file.ts";
+import type { ReadPermission, SkippedSource } from "./discovery.ts";
 import { ConfigError, findClosestName, formatValue } from "./errors.ts";
 import { findArrayForObject } from "./json_schema.ts";
 import { formatPath, getPath, RESERVED_KEYS, setPath } from "./paths.ts";
@@ -45,10 +47,14 @@ export interface LoadSettingsOptions {
   env?: Readonly<Record<string, string>>;
   /** Working directory: where config files are looked for and CLI/env paths start. */
   cwd: string;
+  /** Whether to look for `berth.json` / `berth.jsonc` in `cwd` (default true). */
+  discover?: boolean;
   /** Reads a file as UTF-8 text. Defaults to `Deno.readTextFile`. */
   readTextFile?: (path: string) => Promise<string>;
   /** Whether a regular file exists. Defaults to `Deno.stat`. */
   fileExists?: (path: string) => Promise<boolean>;
+  /** Read access to a path, asked before any file call. Defaults to `Deno.permissions.querySync`. */
+  readPermission?: ReadPermission;
 }
 
 /** The result of {@linkcode loadSettings}. */
@@ -61,6 +67,8 @@ export interface LoadedSettings {
   configFile: string | null;
   /** Things that work but deserve a second look (public bind, unknown variables…). */
   warnings: string[];
+  /** Sources not read for want of a permission, for the startup line and `berth check`. */
+  skipped: SkippedSource[];
 }
 
 /** Where a layer of values came from, for error messages. */
@@ -82,10 +90,17 @@ export const SETTINGS_ENV_NAMES: readonly string[] = [
  */
 export async function loadSettings(options: LoadSettingsOptions): Promise<LoadedSettings> {
   const warnings: string[] = [];
+  const skipped: SkippedSource[] = [];
   const cwd = options.cwd;
 
   const envLayer = options.env === undefined ? undefined : readEnvSettings(options.env, warnings);
-  const file = await findConfigFile({ ...options, envConfigPath: envLayer?.configPath, warnings });
+  const file = await findConfigFile({
+    ...options,
+    envConfigPath: envLayer?.configPath,
+    warnings,
+    skipped,
+  });
+  if (envLayer === undefined) skipped.push({ kind: "env" });
 
   const layers: { source: SettingSource; values: Record<string, unknown> }[] = [];
   if (file !== null) {
@@ -114,11 +129,11 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Loaded
   }
   const settings = result.output;
   // Defaults such as root "." are relative to the working directory.
-  resolvePaths(settings as Record<string, unknown>, cwd);
+  resolvePaths(settings as unknown as Record<string, unknown>, cwd);
 
   warnings.push(...collectWarnings(settings));
   warnings.push(...describeOwnFilesInRoot(settings, { configFile: file?.path ?? null, cwd }));
-  return { settings, sources, configFile: file?.path ?? null, warnings };
+  return { settings, sources, configFile: file?.path ?? null, warnings, skipped };
 }
 
 /** Values read from `BERTH_*` variables, before validation. */

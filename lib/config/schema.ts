@@ -15,6 +15,7 @@
 import * as v from "valibot";
 import { DEFAULT_TRUSTED_PROXIES, PROXY_HEADERS } from "../http/client_address.ts";
 import { parseIpRange } from "../http/ip_address.ts";
+import type { Settings, SettingsInput } from "./settings_types.ts";
 import { ACCESS_SCHEMA, AUTH_SCHEMA } from "./auth_schema.ts";
 import {
   CACHE_SCHEMA,
@@ -34,12 +35,8 @@ import {
   ROOT_RELATIVE_REGEXP,
 } from "./value_schemas.ts";
 
-export {
-  type AccessRuleConfig,
-  isLoopbackHttpUrl,
-  JWT_ALGORITHMS,
-  type JwtSettings,
-} from "./auth_schema.ts";
+export { isLoopbackHttpUrl, JWT_ALGORITHMS } from "./auth_schema.ts";
+export type { AccessRuleConfig, JwtSettings, Settings, SettingsInput } from "./settings_types.ts";
 export {
   HEADER_NAME_REGEXP,
   HEADER_VALUE_REGEXP,
@@ -280,18 +277,12 @@ const SETTINGS_ENTRIES = {
   ),
 };
 
-/**
- * The settings object with per-field validation only. Used to validate each
- * source (file, env, CLI) on its own before they are merged.
- */
-export const SETTINGS_OBJECT_SCHEMA = v.strictObject(SETTINGS_ENTRIES);
+/** {@linkcode SETTINGS_OBJECT_SCHEMA} with the type valibot infers, for the drift check. */
+const SETTINGS_OBJECT_INFERRED = v.strictObject(SETTINGS_ENTRIES);
 
-/**
- * The full settings schema: every field plus the rules across fields, each
- * blaming one field (its source is named in the message).
- */
-export const SETTINGS_SCHEMA = v.pipe(
-  SETTINGS_OBJECT_SCHEMA,
+/** {@linkcode SETTINGS_SCHEMA} with the type valibot infers, for the drift check. */
+const SETTINGS_INFERRED = v.pipe(
+  SETTINGS_OBJECT_INFERRED,
   v.forward(
     v.partialCheck(
       [["cert"], ["key"]],
@@ -310,11 +301,26 @@ export const SETTINGS_SCHEMA = v.pipe(
   ),
 );
 
-/** The effective settings berth runs with. */
-export type Settings = v.InferOutput<typeof SETTINGS_SCHEMA>;
+/**
+ * The settings object with per-field validation only. Used to validate each
+ * source (file, env, CLI) on its own before they are merged. Typed with the
+ * written-out interfaces (the assignment checks the inferred types fit them;
+ * `tests/unit/settings_types_test.ts` checks the other direction).
+ */
+export const SETTINGS_OBJECT_SCHEMA: v.GenericSchema<SettingsInput, Settings> =
+  SETTINGS_OBJECT_INFERRED;
 
-/** Settings as a source gives them: every field optional, nested ones too. */
-export type SettingsInput = v.InferInput<typeof SETTINGS_OBJECT_SCHEMA>;
+/**
+ * The full settings schema: every field plus the rules across fields, each
+ * blaming one field (its source is named in the message).
+ */
+export const SETTINGS_SCHEMA: v.GenericSchema<SettingsInput, Settings> = SETTINGS_INFERRED;
+
+/** What valibot infers the settings to be; only the drift check should need it. */
+export type InferredSettings = v.InferOutput<typeof SETTINGS_INFERRED>;
+
+/** What valibot infers a source's settings to be; only the drift check should need it. */
+export type InferredSettingsInput = v.InferInput<typeof SETTINGS_OBJECT_INFERRED>;
 
 /** The defaults, i.e. the settings when no source sets anything. */
 export const DEFAULT_SETTINGS: Readonly<Settings> = deepFreeze(v.parse(SETTINGS_SCHEMA, {}));

@@ -51,7 +51,19 @@ export interface OpenFile {
   close(): void;
 }
 
-/** The filesystem operations the server uses: asynchronous, except an optional `statSync`. */
+/**
+ * The filesystem operations the server uses: asynchronous, except the
+ * optional `statSync` and `readRangeSync`. Pass one as `createHandler`'s `fs`
+ * to serve from something other than the real disk; paths are absolute.
+ *
+ * @example Serving through your own filesystem
+ * ```ts
+ * import { createHandler, type FileSystem } from "@berth/berth";
+ *
+ * declare const bucket: FileSystem; // e.g. a tree kept in memory
+ * const berth = await createHandler({ settings: { root: "/" }, fs: bucket });
+ * ```
+ */
 export interface FileSystem {
   /** Information about a path, following symlinks. */
   stat(path: string): Promise<FileInfo>;

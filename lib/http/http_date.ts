@@ -7,8 +7,6 @@
 /** Longest string worth looking at; every valid HTTP-date is at most 33 characters. */
 const MAX_HTTP_DATE_LENGTH = 64;
 
-const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
-
 const MONTH_NAMES = [
   "Jan",
   "Feb",
@@ -63,11 +61,8 @@ export function formatHttpDate(time: number | Date): string {
       `Cannot format HTTP-date: year "${year}" is outside the range 0000 to 9999`,
     );
   }
-  return `${DAY_NAMES[date.getUTCDay()]}, ${pad(date.getUTCDate(), 2)} ${
-    MONTH_NAMES[date.getUTCMonth()]
-  } ${pad(year, 4)} ${pad(date.getUTCHours(), 2)}:${pad(date.getUTCMinutes(), 2)}:${
-    pad(date.getUTCSeconds(), 2)
-  } GMT`;
+  // ECMA-262 defines toUTCString() as exactly IMF-fixdate for years 0000-9999.
+  return date.toUTCString();
 }
 
 /**
@@ -155,9 +150,4 @@ function expandTwoDigitYear(shortYear: number, now: number): number {
   if (year > currentYear + 50) year -= 100;
   else if (year <= currentYear - 50) year += 100;
   return year;
-}
-
-/** Left-pads a non-negative integer with zeros. */
-function pad(value: number, width: number): string {
-  return String(value).padStart(width, "0");
 }

@@ -6,10 +6,8 @@
  * an answer sets itself wins and no layer edits a response after it is built.
  */
 
-import type { Middleware } from "../compose.ts";
 import type { BaseHeaders } from "./base_headers.ts";
 import { HEADER } from "./constants.ts";
-import { applyHeaders } from "./response_headers.ts";
 
 /** Headers of one answer: `base`, then `own` (own values win). */
 type OwnHeaders = Readonly<Record<string, string>>;
@@ -62,27 +60,6 @@ export function redirect(
     ...options.headers,
     [HEADER.LOCATION]: location,
   });
-}
-
-/**
- * The layer just above the file core that gives the answers it still builds
- * without the base headers those headers: keep-if-absent, which for those
- * answers (no CORS header of their own) is what the old decorators did.
- * Null when the base is empty (no layer at all).
- * PERF: one `has()` per response; the decorators it replaces cost two async
- * layers and five header edits per response. Transitional: the core's
- * OPTIONS 204, its listings and its directory redirects do not start from the
- * base headers yet; once they do, this goes.
- */
-export function completeBaseHeaders(base: BaseHeaders): Middleware | null {
-  const entries = Object.entries(base);
-  if (entries.length === 0) return null;
-  const [probe] = entries[0];
-  const complete = (response: Response): Response =>
-    response.headers.has(probe) ? response : applyHeaders(response, entries);
-  return function completeCoreHeaders(_request, _context, next) {
-    return next().then(complete);
-  };
 }
 
 const TEXT_ENCODER = new TextEncoder();

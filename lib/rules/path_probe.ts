@@ -3,16 +3,16 @@
  * Answers "would the file core serve something at this path?" for the routing
  * layers (redirect shadowing, clean URLs, SPA fallback) using the same
  * resolution rules as the core (`resolvePath`: root, dotfiles, symlinks), so
- * routing and serving never disagree about what exists. With the core's
- * hot-file cache at hand, a current answer there saves the disk lookup.
+ * routing and serving never disagree about what exists. It asks the file
+ * core's resolver (resolver.ts), so an answer either of them worked out
+ * saves the other the disk lookup.
  */
 
-import { type ResolvedPath, resolvePath } from "../fs/resolve_path.ts";
+import type { ResolvedPath } from "../fs/resolve_path.ts";
 import type { FileSystem } from "../fs/types.ts";
 import type { OwnFiles } from "../config/own_files.ts";
-import { buildLocalPath } from "../http/local_redirect.ts";
 import type { FileCache } from "../serve/file_cache.ts";
-import type { CachedFile } from "../serve/serve_file.ts";
+import { createSiteResolver, type SiteResolver } from "../serve/resolver.ts";
 
 /** Options for {@linkcode createPathProbe}. */
 export interface PathProbeOptions {
@@ -28,7 +28,12 @@ export interface PathProbeOptions {
   listing: boolean;
   /** Whether `/about` is served from `about.html`. */
   cleanUrls: boolean;
-  /** The file core's cache, consulted before the disk (nothing is counted or stored). */
+  /**
+   * The resolver the file core uses, so both remember the same answers; when
+   * absent one is made from `fs`, `root`, `dotfiles`, `ownFiles` and `cache`.
+   */
+  resolver?: SiteResolver;
+  /** The hot-file cache a resolver made here follows (switch, epoch, freshness check). */
   cache?: FileCache;
   /** berth's own files, which exist for no request. */
   ownFiles?: OwnFiles;
@@ -46,21 +51,10 @@ export interface PathProbe {
   exists(segments: readonly string[]): Promise<boolean>;
 }
 
-const NOT_FOUND: ResolvedPath = Object.freeze({ kind: "not-found" });
-
 /** Builds a probe bound to the root and the core's policies. */
 export function createPathProbe(options: PathProbeOptions): PathProbe {
-  const { cache } = options;
-  const resolveOptions = {
-    root: options.root,
-    dotfiles: options.dotfiles,
-    ownFiles: options.ownFiles,
-  };
-  const resolveOnDisk = (segments: readonly string[]) =>
-    resolvePath(options.fs, segments, resolveOptions);
-  const resolve = cache === undefined
-    ? resolveOnDisk
-    : (segments: readonly string[]) => resolveThroughCache(cache, segments, resolveOnDisk);
+  const resolver = options.resolver ?? createSiteResolver(options);
+  const resolve = (segments: readonly string[]) => resolver.resolve(segments);
   return {
     resolve,
     async exists(segments) {
@@ -78,40 +72,4 @@ export function createPathProbe(options: PathProbeOptions): PathProbe {
       return (await resolve(html)).kind === "file";
     },
   };
-}
-
-/**
- * The core's cached answer for `segments` when it holds a current one, else
- * `resolveOnDisk`'s. The core caches under the request's URL path; under a
- * path without a trailing slash it keeps a file only when the segments
- * resolved to that file, and "not found" only when they resolved to nothing.
- */
-async function resolveThroughCache(
-  cache: FileCache,
-  segments: readonly string[],
-  resolveOnDisk: (segments: readonly string[]) => Promise<ResolvedPath>,
-): Promise<ResolvedPath> {
-  const key = cacheKeyOf(segments);
-  if (key !== null) {
-    let hit = cache.peek<CachedFile | { kind: "listing" }>(key);
-    if (hit instanceof Promise) hit = await hit;
-    if (hit?.kind === "file") return { kind: "file", path: hit.path, info: hit.info };
-    if (cache.peekMissing(key)) return NOT_FOUND;
-  }
-  return await resolveOnDisk(segments);
-}
-
-/**
- * The URL path a request for exactly `segments` (no trailing slash) has,
- * or null when no cached answer can stand for them: the root (cached under
- * `/` as its index page) and segments a request path never decodes to.
- */
-function cacheKeyOf(segments: readonly string[]): string | null {
-  if (segments.length === 0) return null;
-  for (const segment of segments) {
-    if (segment === "" || segment === "." || segment === ".." || !segment.isWellFormed()) {
-      return null;
-    }
-  }
-  return buildLocalPath(segments, false);
 }

@@ -26,11 +26,29 @@ export function formatRuleProblem(problem: RuleProblem): string {
   return `${problem.source}:${problem.line}: ${problem.message}`;
 }
 
-/** Thrown at startup when site rules are invalid; the CLI exits with code 2. */
+/**
+ * Thrown at startup when site rules are invalid; the CLI exits with code 2.
+ * The message names the first problem; {@linkcode RulesError.problems} has
+ * them all, to show an operator every line to fix at once.
+ *
+ * @example Listing every problem
+ * ```ts
+ * import { createHandler, RulesError } from "@berth/berth";
+ * try {
+ *   await createHandler({ settings: { root: "./public", redirectRules: ["/old"] } });
+ * } catch (error) {
+ *   if (!(error instanceof RulesError)) throw error;
+ *   for (const problem of error.problems) {
+ *     console.error(`${problem.source}:${problem.line}: ${problem.message}`);
+ *   }
+ * }
+ * ```
+ */
 export class RulesError extends Error {
-  /** Every problem found. */
+  /** Every problem found, in source order. */
   readonly problems: readonly RuleProblem[];
 
+  /** Creates the error from at least one problem; the first one becomes the message. */
   constructor(problems: readonly RuleProblem[]) {
     const [first] = problems;
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";

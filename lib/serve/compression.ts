@@ -8,6 +8,7 @@
 
 import { promisify } from "node:util";
 import { chooseEncoding } from "../http/accept.ts";
+import { type BoundedMap, createBoundedMap } from "../util/bounded_map.ts";
 
 /** A content coding berth can send. */
 export type Encoding = "br" | "zstd" | "gzip";
@@ -22,8 +23,11 @@ export const SIBLING_SUFFIX: Readonly<Record<Encoding, string>> = {
   gzip: ".gz",
 };
 
+/** A coding berth can produce itself. */
+export type OnTheFlyEncoding = "br" | "gzip";
+
 /** Codings berth can produce itself. */
-export const ON_THE_FLY_ENCODINGS: readonly Encoding[] = ["br", "gzip"];
+export const ON_THE_FLY_ENCODINGS: readonly OnTheFlyEncoding[] = ["br", "gzip"];
 
 /** Options for {@linkcode compressBytes}. */
 export interface CompressOptions {
@@ -70,18 +74,20 @@ export function createEncodingChooser(): (
   available: readonly Encoding[],
   availableKey?: string,
 ) => Encoding | null {
-  const memos = new Map<string, Map<string, Encoding | null>>();
+  // At most one memo per subset of the three codings, so this map stays tiny.
+  const memos = new Map<string, BoundedMap<string, Encoding | null>>();
   return function pickEncoding(acceptEncoding, available, availableKey = available.join(",")) {
     if (acceptEncoding === null || available.length === 0) return null;
     let memo = memos.get(availableKey);
     if (memo === undefined) {
-      memo = new Map();
+      // Policy: at most MAX_MEMO_ENTRIES header values, the oldest stored out first
+      // (reads leave the order alone: a hit costs one lookup).
+      memo = createBoundedMap({ maxEntries: MAX_MEMO_ENTRIES, touchOnGet: false });
       memos.set(availableKey, memo);
     }
     const known = memo.get(acceptEncoding);
     if (known !== undefined) return known;
     const chosen = chooseEncoding(acceptEncoding, available) as Encoding | null;
-    if (memo.size >= MAX_MEMO_ENTRIES) memo.clear();
     memo.set(acceptEncoding, chosen);
     return chosen;
   };
@@ -90,7 +96,7 @@ export function createEncodingChooser(): (
 /** Compresses `bytes` with gzip or brotli off the main thread (zlib's thread pool). */
 export async function compressBytes(
   bytes: Uint8Array,
-  encoding: "gzip" | "br",
+  encoding: OnTheFlyEncoding,
   options: CompressOptions,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const zlib = await (zlibPromise ??= import("node:zlib"));

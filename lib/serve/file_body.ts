@@ -1,8 +1,8 @@
 /**
  * @module
- * Response bodies read from an open file: the whole file through Deno's own
- * resource stream (its fastest path), or one byte range read in bounded chunks
- * so a range never pulls more than it sends.
+ * Response bodies for byte ranges of an open file: streamed in bounded chunks
+ * so a range never pulls more than it sends, or, when small, read at once.
+ * (A whole file is sent as the handle's own `readable`, Deno's fastest path.)
  */
 
 import type { OpenFile } from "../fs/types.ts";
@@ -10,11 +10,6 @@ import type { ByteRange } from "../http/range.ts";
 
 /** Largest chunk a range stream reads at once. */
 const CHUNK_BYTES = 64 * 1024;
-
-/** Streams the whole file; the stream closes the file when it ends or is cancelled. */
-export function streamWholeFile(file: OpenFile): ReadableStream<Uint8Array> {
-  return file.readable;
-}
 
 /**
  * Streams bytes `range.start..range.end` (inclusive) of `file`, then closes it.

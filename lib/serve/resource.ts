@@ -107,3 +107,18 @@ export function createResourceLocator(
     return resourceFor([...base, ...segments.slice(low)], directory);
   };
 }
+
+/**
+ * The guard's verdict on `resource` (null: go ahead), recording the resource
+ * on the outcome first, for the header rules of the layers above.
+ */
+export function admitResource(
+  guard: ResourceGuard | undefined,
+  request: Request,
+  context: RequestContext,
+  resource: Resource | null,
+): Response | null {
+  context.outcome.resource = resource?.text ?? null;
+  if (guard === undefined || resource === null) return null;
+  return guard.admit(request, context, resource);
+}

@@ -17,9 +17,20 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import https from "node:https";
 import type { Server as NetServer, Socket } from "node:net";
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import type { BaseHeaders } from "../http/base_headers.ts";
 import type { ConnectionBudget } from "./fd_limit.ts";
 import { createConnectionTable } from "./connections.ts";
 import { type Delivery, reportDelivery, trackDelivery } from "./delivery.ts";
+import { installConnectionErrorGuard } from "./error_guard.ts";
+import {
+  classifyListenError,
+  ListenAddressInUseError,
+  ListenRefusedError,
+  TlsMaterialError,
+} from "./listen_errors.ts";
+import { createPlainAnswers } from "./plain_answers.ts";
 import {
   type NodeRequest,
   type NodeResponse,
@@ -69,6 +80,8 @@ export interface ListenOptions {
   maxConcurrentStreams: number;
   /** Largest request head node accepts (431 above it). */
   maxHeaderBytes: number;
+  /** Headers every answer starts from; the transport's own answers (400, 405, 408, 431, 500, 503) carry them too. */
+  baseHeaders?: BaseHeaders;
   /** Told about recoverable trouble (shed connections, listener errors), rate-limited by the caller. */
   onTrouble?: (message: string, error?: unknown) => void;
 }
@@ -90,42 +103,18 @@ export interface Transport {
   stats(): { connections: number; shed: number; openResponses: number };
 }
 
-/** The error `listen` throws when the port is taken. */
-export class ListenAddressInUseError extends Error {
-  constructor(options?: ErrorOptions) {
-    super("The address is already in use", options);
-    this.name = "ListenAddressInUseError";
-  }
-}
-
-/** The error `listen` throws when the certificate or key cannot be used. */
-export class TlsMaterialError extends Error {
-  constructor(options?: ErrorOptions) {
-    super("The certificate or key is not valid PEM", options);
-    this.name = "TlsMaterialError";
-  }
-}
-
-const STATUS_BAD_REQUEST = 400;
-const STATUS_METHOD_NOT_ALLOWED = 405;
-const STATUS_INTERNAL_SERVER_ERROR = 500;
-const STATUS_SERVICE_UNAVAILABLE = 503;
-/** Raw answers to heads node's parser refused, by its error code. */
-const CLIENT_ERROR_ANSWERS: Record<string, string> = {
-  HPE_INVALID_METHOD:
-    "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-  HPE_HEADER_OVERFLOW:
-    "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-  ERR_HTTP_REQUEST_TIMEOUT:
-    "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-  default: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-};
 /** RST_STREAM code for a stream berth gives up on (RFC 9113 §7). */
 const NGHTTP2_CANCEL = 8;
 
-/** Binds and starts serving; throws {@linkcode ListenAddressInUseError} or {@linkcode TlsMaterialError}. */
+/**
+ * Binds and starts serving; throws {@linkcode ListenAddressInUseError},
+ * {@linkcode ListenRefusedError} or {@linkcode TlsMaterialError}.
+ */
 export async function listen(options: ListenOptions): Promise<Transport> {
   installConnectionErrorGuard();
+  // Before the TLS check, which listens too and would blame the certificate.
+  await checkHostResolves(options.hostname);
+  const answers = createPlainAnswers(options.baseHeaders ?? {});
   const { timeouts, budget } = options;
   const secure = options.tls !== undefined;
   const trouble = options.onTrouble ?? (() => {});
@@ -183,9 +172,7 @@ export async function listen(options: ListenOptions): Promise<Transport> {
         close: draining && !http2,
       });
     if (typeof request === "string") {
-      const refusal = request === "bad-request"
-        ? plainResponse(STATUS_BAD_REQUEST, "Bad Request")
-        : plainResponse(STATUS_METHOD_NOT_ALLOWED, "Method Not Allowed");
+      const refusal = request === "bad-request" ? answers.badRequest() : answers.methodNotAllowed();
       send(refusal).finally(finish);
       return;
     }
@@ -210,7 +197,7 @@ export async function listen(options: ListenOptions): Promise<Transport> {
       response = await options.handler(request, info);
     } catch (error) {
       trouble("A request failed outside the app's error handling", error);
-      response = plainResponse(STATUS_INTERNAL_SERVER_ERROR, "Internal Server Error");
+      response = answers.internalError();
     }
     let sent = response;
     const holdsBody = response.body !== null && !facts.head;
@@ -223,7 +210,7 @@ export async function listen(options: ListenOptions): Promise<Transport> {
       // budget (a quarter of it per client, so one address cannot take every
       // slot) new ones are refused and stalled clients cannot use up descriptors.
       response.body?.cancel().catch(() => {});
-      sent = plainResponse(STATUS_SERVICE_UNAVAILABLE, "Service Unavailable", true);
+      sent = answers.unavailable();
       trouble("Too many responses being sent at once: answering 503");
     }
     const counts = holdsBody && sent === response;
@@ -282,12 +269,8 @@ export async function listen(options: ListenOptions): Promise<Transport> {
     server.on("tlsClientError", (_error, socket) => socket.destroy());
   }
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    // node's parser refused the head; answer as node would, but name the
-    // allowed methods for one it does not know (RFC 9110 §15.5.6).
-    if (socket.writable && !socket.destroyed) {
-      const code = isUnknownMethod(error) ? "HPE_INVALID_METHOD" : error.code ?? "";
-      socket.end(CLIENT_ERROR_ANSWERS[code] ?? CLIENT_ERROR_ANSWERS.default);
-    }
+    // node's parser refused the head; answer as node would, with the base headers.
+    if (socket.writable && !socket.destroyed) socket.end(answers.clientError(error));
     socket.destroy();
   });
   const net = server as unknown as NetServer;
@@ -303,9 +286,10 @@ export async function listen(options: ListenOptions): Promise<Transport> {
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === "EADDRINUSE" ? new ListenAddressInUseError({ cause: error }) : error,
-      );
+      const refusal = classifyListenError(error.code);
+      if (error.code === "EADDRINUSE") reject(new ListenAddressInUseError({ cause: error }));
+      else if (refusal !== null) reject(new ListenRefusedError(refusal, { cause: error }));
+      else reject(error);
     };
     net.once("error", onError);
     net.listen({
@@ -360,14 +344,16 @@ export async function listen(options: ListenOptions): Promise<Transport> {
   };
 }
 
-/** A well-formed request line whose method node's parser does not know (Deno says HPE_ERROR). */
-const REQUEST_LINE_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ HTTP\/1\.[01]\r?\n/;
-
-function isUnknownMethod(error: NodeJS.ErrnoException): boolean {
-  if (error.code === "HPE_INVALID_METHOD") return true;
-  const raw = (error as { rawPacket?: Uint8Array }).rawPacket;
-  if (error.code !== "HPE_ERROR" || raw === undefined) return false;
-  return REQUEST_LINE_REGEXP.test(new TextDecoder().decode(raw.subarray(0, 8192)));
+/** Throws {@linkcode ListenRefusedError} for a host name that does not resolve. */
+async function checkHostResolves(hostname: string): Promise<void> {
+  if (isIP(hostname) !== 0) return;
+  try {
+    await lookup(hostname);
+  } catch (error) {
+    const refusal = classifyListenError((error as NodeJS.ErrnoException).code);
+    if (refusal === "unknown-host") throw new ListenRefusedError(refusal, { cause: error });
+    throw error;
+  }
 }
 
 /**
@@ -382,58 +368,4 @@ function validateTlsMaterial(hostname: string, tls: { cert: string; key: string 
     if (error instanceof Deno.errors.NotCapable) throw error;
     throw new TlsMaterialError({ cause: error });
   }
-}
-
-function plainResponse(status: number, text: string, close = false): Response {
-  return new Response(`${text}\n`, {
-    status,
-    headers: {
-      "content-type": "text/plain; charset=utf-8",
-      ...(status === STATUS_SERVICE_UNAVAILABLE ? { "retry-after": "1" } : {}),
-      ...(status === STATUS_METHOD_NOT_ALLOWED ? { allow: "GET, HEAD, OPTIONS" } : {}),
-      ...(close ? { connection: "close" } : {}),
-    },
-  });
-}
-
-let guardInstalled = false;
-const CONNECTION_ERROR_CODES = new Set([
-  "ECONNRESET",
-  "EPIPE",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "ERR_STREAM_DESTROYED",
-  "ERR_STREAM_WRITE_AFTER_END",
-  "ERR_HTTP2_STREAM_ERROR",
-  "ERR_HTTP2_INVALID_STREAM",
-  "ERR_HTTP2_SESSION_ERROR",
-  "ERR_HTTP2_STREAM_CANCEL",
-  "ERR_HTTP_REQUEST_TIMEOUT",
-]);
-
-/**
- * SECURITY: a last line of defence so an error event of one connection that
- * no listener caught (a node stream quirk) cannot end the process: errors
- * that carry a connection error code, or Deno's BadResource/Interrupted, are
- * swallowed; anything else still ends the process as a bug should.
- */
-function installConnectionErrorGuard(): void {
-  if (guardInstalled) return;
-  guardInstalled = true;
-  const isConnectionError = (error: unknown) => {
-    if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
-      return true;
-    }
-    if (error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe) {
-      return true;
-    }
-    const code = (error as { code?: unknown } | null)?.code;
-    return typeof code === "string" && CONNECTION_ERROR_CODES.has(code);
-  };
-  globalThis.addEventListener("error", (event) => {
-    if (isConnectionError(event.error)) event.preventDefault();
-  });
-  globalThis.addEventListener("unhandledrejection", (event) => {
-    if (isConnectionError(event.reason)) event.preventDefault();
-  });
 }

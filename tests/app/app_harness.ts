@@ -7,20 +7,25 @@
 import { createApp } from "../../lib/app.ts";
 import { compileRuntime } from "../../lib/runtime.ts";
 import type { Handler, RequestContext } from "../../lib/compose.ts";
-import { DEFAULT_SETTINGS, type Settings } from "../../lib/config/schema.ts";
+import * as v from "valibot";
+import { type Settings, SETTINGS_SCHEMA } from "../../lib/config/schema.ts";
 import { denoFileSystem } from "../../lib/fs/deno_fs.ts";
 import { urlParts } from "../fixtures/context.ts";
 
 /** Overrides applied on top of the default settings. */
 export type SettingsOverrides = Partial<Settings>;
 
-/** Builds the app for `root` with `overrides`. */
+/**
+ * Builds the app for `root` with `overrides`, validated by the settings
+ * schema like a config file (defaults fill nested objects field by field),
+ * so a test cannot build an app from settings berth would refuse.
+ */
 export async function buildApp(
   root: string,
   overrides: SettingsOverrides = {},
   tls = false,
 ): Promise<Handler> {
-  const settings: Settings = { ...DEFAULT_SETTINGS, ...overrides, root };
+  const settings: Settings = v.parse(SETTINGS_SCHEMA, { ...overrides, root });
   return createApp(await compileRuntime(settings, { fs: denoFileSystem, root, tls }));
 }
 

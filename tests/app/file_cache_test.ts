@@ -293,3 +293,32 @@ Deno.test("serveFiles() answers 404, not 500, for a file that vanishes between i
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("serveFiles() reuses what the routing layers' probe resolved instead of asking the disk again", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-shared-" }));
+  try {
+    await Deno.writeTextFile(`${root}/about.html`, "<p>about</p>");
+    await settle(`${root}/about.html`);
+    await settle(root);
+    const realPaths: string[] = [];
+    const counting: FileSystem = {
+      ...denoFileSystem,
+      realPath: (path) => {
+        realPaths.push(path);
+        return denoFileSystem.realPath(path);
+      },
+    };
+    const settings: Settings = { ...DEFAULT_SETTINGS, root, cleanUrls: true };
+    const app = createApp(await compileRuntime(settings, { fs: counting, root, tls: false }));
+    realPaths.length = 0;
+    // Clean URLs probe `about.html` to rewrite `/about`; the core then serves that very file.
+    const response = await sendText(app, "/about");
+    assert.equal(response.status, 200);
+    assert.equal(response.body, "<p>about</p>");
+    assert.deepEqual(realPaths.filter((path) => path === `${root}/about.html`), [
+      `${root}/about.html`,
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -67,14 +67,17 @@ processTest("berth exits 4 and names --allow-net when network access is missing"
   assert.match(result.stderr, /--allow-net=127\.0\.0\.1/);
 });
 
-processTest("berth exits 2 when the root is not a directory", async () => {
+processTest("berth exits 2 saying the root does not exist, or is not a directory", async () => {
   const missing = join(fixture.root, "..", "no-such-dir");
-  const result = await runBerth([missing, "--port", "0"], {
-    permissions: ["--allow-net=127.0.0.1", `--allow-read=${missing}`],
-  });
-  assert.equal(result.code, 2);
-  assertOneLine(result.stderr);
-  assert.match(result.stderr, /not a readable directory/);
+  const file = join(fixture.root, "hello.txt");
+  for (const [root, problem] of [[missing, "does not exist"], [file, "is not a directory"]]) {
+    const result = await runBerth([root, "--port", "0"], {
+      permissions: ["--allow-net=127.0.0.1", `--allow-read=${root}`],
+    });
+    assert.equal(result.code, 2);
+    assertOneLine(result.stderr);
+    assert.ok(result.stderr.includes(`Cannot serve "${root}": it ${problem}`), result.stderr);
+  }
 });
 
 processTest("berth exits 3 with one line when the port is already in use", async () => {

@@ -243,9 +243,39 @@ usersTest(
       cwd: dir,
       stdin: "pw\n",
     });
-    assert.equal(readOnly.code, 2);
+    // A missing permission exits 4 naming the flag, as the server does.
+    assert.equal(readOnly.code, 4);
     assertOneLine(readOnly.stderr);
-    assert.match(readOnly.stderr, /Cannot write the users file .*--allow-write/);
+    assert.ok(readOnly.stderr.includes(`--allow-write=${dir}`), readOnly.stderr);
+  },
+);
+
+usersTest(
+  "berth user exits 4 naming the flags when it may not read or write the users file",
+  async (dir) => {
+    const users = join(dir, "users.json");
+    const table: [args: string[], permissions: string[], flags: string[]][] = [
+      [["user", "add", "x", "--users", users], [], [`--allow-read=${dir}`, `--allow-write=${dir}`]],
+      [["user", "add", "x", "--users", users], [`--allow-read=${dir}`], [`--allow-write=${dir}`]],
+      [["user", "remove", "x", "--users", users], [`--allow-write=${dir}`], [
+        `--allow-read=${dir}`,
+      ]],
+      [["user", "passwd", "x", "--users", users], [], [`--allow-read=${dir}`]],
+      [["user", "list", "--users", users], [], [`--allow-read=${users}`]],
+    ];
+    for (const [args, permissions, flags] of table) {
+      const result = await runBerth(args, { permissions, cwd: dir, stdin: "pw\n" });
+      const label = `${args.slice(0, 2).join(" ")} with ${permissions.join(" ") || "nothing"}`;
+      assert.equal(result.code, 4, `${label}: ${result.stderr}`);
+      assertOneLine(result.stderr);
+      for (const flag of flags) {
+        assert.ok(
+          result.stderr.includes(flag),
+          `${label}: ${result.stderr}`,
+        );
+      }
+    }
+    assert.deepEqual(await listDir(dir), [], "nothing was written");
   },
 );
 

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { type BoundedMapOptions, createBoundedMap } from "../../lib/util/bounded_map.ts";
 
 type Step =
-  | { op: "set"; key: string; value?: number; expiresInMs?: number }
+  | { op: "set"; key: string; value?: number; expiresInMs?: number; stored?: boolean }
+  | { op: "grow"; key: string; bytes: number; want: boolean }
   | { op: "get"; key: string; want: number | undefined }
   | { op: "has"; key: string; want: boolean }
   | { op: "delete"; key: string; want: boolean }
@@ -20,7 +21,12 @@ interface Case {
   /** Keys left after the steps, each probed with has(). */
   left: string[];
   evicted: string[];
+  /** Bytes held after the steps, when the case bounds bytes. */
+  bytes?: number;
 }
+
+/** Byte-bounded cases count each value as that many bytes. */
+const VALUE_BYTES = { sizeOf: (value: number) => value };
 
 const CASES: Case[] = [
   {
@@ -148,6 +154,68 @@ const CASES: Case[] = [
     left: ["d"],
     evicted: [],
   },
+  {
+    name: "`createBoundedMap()` drops the oldest entries until a new one fits within maxBytes",
+    options: { maxEntries: 10, maxBytes: 10, ...VALUE_BYTES },
+    steps: [
+      { op: "set", key: "a", value: 4 },
+      { op: "set", key: "b", value: 4 },
+      { op: "get", key: "a", want: 4 },
+      { op: "set", key: "c", value: 5 },
+    ],
+    left: ["a", "c"],
+    evicted: ["b:evicted"],
+    bytes: 9,
+  },
+  {
+    name: "`createBoundedMap()` refuses a value bigger than maxBytes and keeps the rest",
+    options: { maxEntries: 10, maxBytes: 10, ...VALUE_BYTES },
+    steps: [
+      { op: "set", key: "a", value: 4 },
+      { op: "set", key: "huge", value: 11, stored: false },
+    ],
+    left: ["a"],
+    evicted: [],
+    bytes: 4,
+  },
+  {
+    name: "`createBoundedMap()` counts a replaced value's bytes once",
+    options: { maxEntries: 10, maxBytes: 10, ...VALUE_BYTES },
+    steps: [
+      { op: "set", key: "a", value: 6 },
+      { op: "set", key: "a", value: 8 },
+    ],
+    left: ["a"],
+    evicted: [],
+    bytes: 8,
+  },
+  {
+    name: "`createBoundedMap()` grow() makes room by dropping older entries, or refuses",
+    options: { maxEntries: 10, maxBytes: 10, ...VALUE_BYTES },
+    steps: [
+      { op: "set", key: "a", value: 3 },
+      { op: "set", key: "b", value: 3 },
+      { op: "grow", key: "b", bytes: 5, want: true },
+      { op: "grow", key: "b", bytes: 3, want: false },
+      { op: "grow", key: "missing", bytes: 1, want: false },
+    ],
+    left: ["b"],
+    evicted: ["a:evicted"],
+    bytes: 8,
+  },
+  {
+    name: "`createBoundedMap()` delete() and clear() give the bytes back",
+    options: { maxEntries: 10, maxBytes: 10, ...VALUE_BYTES },
+    steps: [
+      { op: "set", key: "a", value: 3 },
+      { op: "set", key: "b", value: 3 },
+      { op: "delete", key: "a", want: true },
+      { op: "set", key: "c", value: 7 },
+    ],
+    left: ["b", "c"],
+    evicted: [],
+    bytes: 10,
+  },
 ];
 
 for (const testCase of CASES) {
@@ -163,11 +231,18 @@ for (const testCase of CASES) {
       const at = `step ${index} (${step.op})`;
       switch (step.op) {
         case "set":
-          map.set(
-            step.key,
-            step.value ?? 0,
-            step.expiresInMs === undefined ? undefined : clock + step.expiresInMs,
+          assert.equal(
+            map.set(
+              step.key,
+              step.value ?? 0,
+              step.expiresInMs === undefined ? undefined : clock + step.expiresInMs,
+            ),
+            step.stored ?? true,
+            at,
           );
+          break;
+        case "grow":
+          assert.equal(map.grow(step.key, step.bytes), step.want, at);
           break;
         case "get":
           assert.equal(map.get(step.key), step.want, at);
@@ -189,6 +264,7 @@ for (const testCase of CASES) {
     assert.deepEqual(evicted, testCase.evicted);
     assert.equal(map.size, testCase.left.length);
     for (const key of testCase.left) assert.ok(map.has(key), `${key} is kept`);
+    if (testCase.bytes !== undefined) assert.equal(map.bytes, testCase.bytes);
   });
 }
 

@@ -41,6 +41,8 @@ Deno.test("parseCli() maps every flag to its setting", () => {
     [["--host=::1"], { settings: { host: "::1" } }],
     [["--port", "8080"], { settings: { port: 8080 } }],
     [["--port=0"], { settings: { port: 0 } }],
+    [["-p", "8080"], { settings: { port: 8080 } }],
+    [["-p0"], { settings: { port: 0 } }],
     [["--port", "65535"], { settings: { port: 65535 } }],
     [["--port", "00080"], { settings: { port: 80 } }],
     [["--listing"], { settings: { listing: true } }],
@@ -135,7 +137,7 @@ Deno.test("parseCli() names unknown options and suggests close ones", () => {
     [["--frobnicate"], 'Unknown option "--frobnicate": run "berth --help" to see the options'],
     [["--frobnicate=1"], 'Unknown option "--frobnicate": run "berth --help" to see the options'],
     [["-x"], 'Unknown option "-x": run "berth --help" to see the options'],
-    [["-p", "80"], 'Unknown option "-p": run "berth --help" to see the options'],
+    [["-y", "80"], 'Unknown option "-y": run "berth --help" to see the options'],
     [["--prot", "80"], 'Unknown option "--prot": did you mean "--port"?'],
     [["--lisitng"], 'Unknown option "--lisitng": did you mean "--listing"?'],
     [["--logformat", "json"], 'Unknown option "--logformat": did you mean "--log-format"?'],
@@ -145,6 +147,53 @@ Deno.test("parseCli() names unknown options and suggests close ones", () => {
     [["--no-port"], 'Unknown option "--no-port": run "berth --help" to see the options'],
   ];
   for (const [argv, message] of table) assert.equal(cliError(argv), message, argv.join(" "));
+});
+
+Deno.test("parseCli() points the flags of other static servers to berth's equivalent", () => {
+  const table: [string, RegExp][] = [
+    ["--single", /: "--single" is "--spa" in berth$/],
+    ["-s", /"--spa" \(single-page app\) or "--quiet"/],
+    ["--silent", /"--silent" is "--quiet" in berth/],
+    ["-v", /the version is "-V" or "--version", and requests are logged unless "--quiet"/],
+    ["--verbose", /berth logs every request unless "--quiet"/],
+    ["--gzip", /berth compresses by default .*"compress" settings/],
+    ["-g", /berth compresses by default/],
+    ["--brotli", /berth compresses by default/],
+    ["-u", /"-u" is "--compress=false" in berth/],
+    ["--open", /berth never opens a browser/],
+    ["-o", /berth never opens a browser/],
+    ["-a", /"-a" is "--host" in berth/],
+    ["--address", /"--address" is "--host" in berth/],
+    ["--interfaces", /"--interfaces" is "--host" in berth/],
+    ["-d", /"-d" is "--listing" \(directory listings\) or "--dotfiles" in berth; .*ROOT argument/],
+    ["--dir", /the directory to serve is the ROOT argument/],
+    ["--root", /the directory to serve is the ROOT argument/],
+    ["-c", /"cacheControl" setting, CORS is "--cors", a config file is "--config FILE"/],
+    ["--cache", /"--cache" is the "cacheControl" setting in berth/],
+    ["--maxage", /"cacheControl" setting/],
+    ["-S", /berth serves HTTPS when given "--cert FILE" and "--key FILE"/],
+    ["--ssl", /berth serves HTTPS when given "--cert FILE" and "--key FILE"/],
+    ["-C", /"-C" is "--cert FILE" \(or "--cors"\) in berth/],
+    ["-K", /"-K" is "--key FILE" in berth/],
+    ["--ssl-cert", /"--ssl-cert" is "--cert" in berth/],
+    ["--tls-key", /"--tls-key" is "--key" in berth/],
+    ["-e", /"-e" is "--clean-urls" in berth/],
+    ["--pretty-urls", /"--pretty-urls" is "--clean-urls" in berth/],
+    ["--index", /"index" setting/],
+    ["--auth", /"berth user add"/],
+    ["--password", /"berth user add" reads the password from stdin/],
+  ];
+  for (const [flag, pointer] of table) {
+    const message = cliError(["./site", flag]);
+    assert.ok(message.startsWith(`Unknown option "${flag}": `), message);
+    assert.match(message, pointer, flag);
+  }
+  // Flags berth has keep their meaning.
+  assert.deepEqual(serveValues(["--cors", "--spa", "--quiet"]).settings, {
+    cors: true,
+    spa: "index.html",
+    quiet: true,
+  });
 });
 
 Deno.test("parseCli() reports missing and misplaced values", () => {
@@ -272,7 +321,7 @@ Deno.test("parseCli() returns help and version, and they win over other mistakes
   for (const [argv, expected] of table) assert.deepEqual(parseCli(argv), expected, argv.join(" "));
   assert.equal(
     cliError(["help", "nope"]),
-    'Unknown help topic "nope": topics are "check", "user", "hash-password"',
+    'Unknown help topic "nope": topics are "check", "config", "user", "hash-password"',
   );
   assert.equal(
     cliError(["help", "check", "x"]),

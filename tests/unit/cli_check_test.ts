@@ -79,3 +79,19 @@ Deno.test("renderCheckReport() says so when there is no config file and no warni
   assert.doesNotMatch(report, /warning:/);
   assert.match(report, /The settings are valid\.\n$/);
 });
+
+Deno.test("renderCheckReport() names the sources not read under the config file line", async () => {
+  const loaded = await loadSettings({
+    cwd: "/srv/app",
+    readPermission: () => "prompt",
+    readTextFile: () => Promise.reject(new Error("must not read")),
+    fileExists: () => Promise.reject(new Error("must not stat")),
+  });
+  const lines = renderCheckReport(loaded).split("\n");
+  assert.equal(lines[0], "config file: none");
+  assert.match(
+    lines[1],
+    /^config: \.\/berth\.json and \.\/berth\.jsonc not looked for \(no read access: add --allow-read=\.\/berth\.json,\.\/berth\.jsonc\); environment: BERTH_\* variables not read .*--allow-env=BERTH_\*\)$/,
+  );
+  assert.equal(lines[2], "");
+});

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { CLI_OPTIONS } from "../../lib/cli/args.ts";
 import { EXIT_CODES, renderHelp, renderVersion } from "../../lib/cli/help.ts";
+import { renderConfigurationDoc } from "../../scripts/generate_config_docs.ts";
 import { describeSettings } from "../../lib/config/settings_docs.ts";
 
 Deno.test("renderHelp() lists every option with its schema description", () => {
@@ -60,14 +61,16 @@ Deno.test("renderHelp() documents precedence, exit codes and examples", () => {
   assert.deepEqual(EXIT_CODES.map(({ code }) => code), [0, 1, 2, 3, 4, 130, 143]);
   assert.match(help, /1 {2}an unexpected failure/);
   assert.match(help, /3 {2}the port is already in use/);
-  assert.match(help, /4 {2}a Deno permission is missing/);
+  assert.match(help, /4 {2}a Deno permission is missing .*or the privilege to bind the port/);
   assert.ok(help.includes("deno run --allow-net --allow-read=./site main.ts ./site"));
   assert.ok(help.includes("--port 0"));
   assert.ok(help.includes("berth -- check"));
 });
 
 Deno.test("renderHelp() keeps every line within 100 columns", () => {
-  for (const text of [renderHelp(), renderHelp({ topic: "check" })]) {
+  for (
+    const text of [renderHelp(), renderHelp({ topic: "check" }), renderHelp({ topic: "user" })]
+  ) {
     for (const line of text.split("\n")) {
       assert.ok(line.length <= 100, `too long (${line.length}): ${line}`);
       assert.doesNotMatch(line, /\s$/, `trailing space: ${JSON.stringify(line)}`);
@@ -81,6 +84,23 @@ Deno.test("renderHelp() has a check topic that explains the subcommand", () => {
   assert.match(help, /^berth check - validate the settings/);
   assert.match(help, /secrets redacted/);
   assert.match(help, /0 {2}the settings are valid \(warnings do not fail the check\)/);
+});
+
+Deno.test("renderHelp() has a config topic with docs/configuration.md's reference of every setting", () => {
+  const help = renderHelp({ topic: "config" });
+  assert.match(help, /^berth help config - every setting, as in docs\/configuration\.md\n/);
+  // The same headings and facts, in the same order, as the page `deno task docs` writes.
+  const structure = (text: string) => text.split("\n").filter((line) => /^(#|- )/.test(line));
+  const page = structure(renderConfigurationDoc()).filter((line) => line !== "# Configuration");
+  assert.deepEqual(structure(help), page);
+  for (const doc of describeSettings()) {
+    assert.ok(help.includes(doc.name), doc.name);
+    assert.ok(help.replaceAll("\n", " ").includes(doc.description), doc.name);
+  }
+  // Prose is wrapped for a terminal; only a long type list may exceed the width.
+  for (const line of help.split("\n")) {
+    assert.ok(line.length <= 100 || line.startsWith("- Type: "), `too long: ${line}`);
+  }
 });
 
 Deno.test("renderVersion() prints berth, Deno and the run mode on one line", () => {

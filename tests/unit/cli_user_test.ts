@@ -65,6 +65,10 @@ Deno.test("parseUserArgs() reads add, remove and list with their options", () =>
     files: { usersPath: undefined, configPath: undefined },
   });
   assert.deepEqual(parseUserArgs("hash-password", []), { kind: "hash-password" });
+  for (const [flag, totp] of [["--totp=true", true], ["--totp=false", false]] as const) {
+    const command = parseUserArgs("user", ["add", "x", flag]);
+    assert.equal(command.kind === "add" && command.totp, totp, flag);
+  }
   assert.deepEqual(parseUserArgs("user", ["add", "--help"]), { kind: "help", topic: "user" });
   assert.deepEqual(parseUserArgs("hash-password", ["-h"]), {
     kind: "help",
@@ -89,6 +93,9 @@ Deno.test("parseUserArgs() refuses passwords in argv and other mistakes with one
     ["user", ["add", ".hidden"], /Invalid user name/],
     ["user", ["add", "x", "--role", ""], /Missing value for "--role"/],
     ["user", ["list", "extra"], /Unexpected argument "extra"/],
+    // The shared strict reading (lib/cli/tokens.ts): the next flag is not a value.
+    ["user", ["add", "x", "--users", "--role", "a"], /Missing value for "--users"/],
+    ["user", ["add", "x", "--totp=maybe"], /"--totp": "maybe" is not true or false/],
   ];
   for (const [subcommand, argv, pattern] of cases) {
     assert.throws(() => parseUserArgs(subcommand as "user", argv), (error: unknown) => {

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import type { FileInfo, FileSystem } from "../../lib/fs/types.ts";
-import {
-  type CacheDependencies,
-  type CacheValidator,
-  createFileCache,
-  dependsOn,
-  isSameFile,
-  RECENT_CHANGE_MS,
-} from "../../lib/serve/file_cache.ts";
+import { type CacheDependencies, createFileCache, dependsOn } from "../../lib/serve/file_cache.ts";
+import { type CacheValidator, isSameFile, RECENT_CHANGE_MS } from "../../lib/serve/freshness.ts";
 
 /** A fake filesystem whose only job is answering `stat` (and, if asked, `statSync`) from a map. */
 function createStatFs(infos: Map<string, FileInfo>, options = { sync: false }): FileSystem {
@@ -78,7 +72,7 @@ Deno.test("dependsOn() drops entries for the file, its ancestors and, for direct
 
 Deno.test("createFileCache() evicts least recently used entries to stay within maxTotalBytes", async () => {
   const infos = new Map([["/r/a", fileInfo(1)], ["/r/b", fileInfo(2)], ["/r/c", fileInfo(3)]]);
-  const cache = createFileCache(createStatFs(infos), {
+  const cache = createFileCache<unknown>(createStatFs(infos), {
     enabled: true,
     maxFileBytes: 4096,
     maxTotalBytes: 3 * (1000 + 512),
@@ -93,16 +87,16 @@ Deno.test("createFileCache() evicts least recently used entries to stay within m
   }
   assert.equal(cache.stats().entries, 3);
   // Touch /r/a so /r/b is the least recently used one.
-  assert.equal(await cache.get("/r/a"), "/r/a");
+  assert.equal(await cache.getChecked("/r/a"), "/r/a");
   cache.set("/r/d", {
     value: "/r/d",
     bytes: 1000,
     validators: [validator("/r/a", infos.get("/r/a")!)],
     dependencies: NO_DEPENDENCIES,
   }, cache.epoch);
-  assert.equal(await cache.get("/r/b"), undefined);
-  assert.equal(await cache.get("/r/a"), "/r/a");
-  assert.equal(await cache.get("/r/d"), "/r/d");
+  assert.equal(await cache.getChecked("/r/b"), undefined);
+  assert.equal(await cache.getChecked("/r/a"), "/r/a");
+  assert.equal(await cache.getChecked("/r/d"), "/r/d");
   const stats = cache.stats();
   assert.equal(stats.entries, 3);
   assert.ok(stats.bytes <= 3 * 1512);
@@ -113,11 +107,12 @@ Deno.test("createFileCache() evicts least recently used entries to stay within m
 Deno.test("createFileCache() checks hits with stat (statSync when offered) and drops changed files", async () => {
   for (const sync of [false, true]) {
     const infos = new Map([["/r/a", fileInfo(5, 1000, 1)]]);
-    const cache = createFileCache(createStatFs(infos, { sync }), {
+    const cache = createFileCache<unknown>(createStatFs(infos, { sync }), {
       enabled: true,
       maxFileBytes: 4096,
       maxTotalBytes: 1 << 20,
     });
+    const lookup = (key: string) => sync ? cache.get(key) : cache.getChecked(key);
     const store = () =>
       cache.set("/a", {
         value: "v",
@@ -126,25 +121,28 @@ Deno.test("createFileCache() checks hits with stat (statSync when offered) and d
         dependencies: NO_DEPENDENCIES,
       }, cache.epoch);
     store();
-    const hit = cache.get("/a");
-    assert.equal(hit instanceof Promise, !sync, "a promise only without statSync");
-    assert.equal(await hit, "v");
+    assert.equal(cache.checksNow, sync, "checked with a blocking stat only with statSync");
+    assert.equal(await lookup("/a"), "v");
     infos.set("/r/a", fileInfo(5, 2000, 1));
-    assert.equal(await cache.get("/a"), undefined, "edited");
+    assert.equal(await lookup("/a"), undefined, "edited");
     assert.equal(cache.stats().entries, 0);
     store();
     infos.set("/r/a", fileInfo(5, 2000, 2));
-    assert.equal(await cache.get("/a"), undefined, "replaced");
+    assert.equal(await lookup("/a"), undefined, "replaced");
     store();
     infos.delete("/r/a");
-    assert.equal(await cache.get("/a"), undefined, "deleted");
+    assert.equal(await lookup("/a"), undefined, "deleted");
     assert.deepEqual(cache.stats(), { hits: 1, misses: 3, entries: 0, bytes: 0 });
   }
 });
 
 Deno.test("createFileCache() stores nothing when off, too big, or after a change raced the miss", () => {
   const fs = createStatFs(new Map());
-  const off = createFileCache(fs, { enabled: false, maxFileBytes: 10, maxTotalBytes: 10_000 });
+  const off = createFileCache<unknown>(fs, {
+    enabled: false,
+    maxFileBytes: 10,
+    maxTotalBytes: 10_000,
+  });
   const init = {
     value: 1,
     bytes: 1,
@@ -153,41 +151,19 @@ Deno.test("createFileCache() stores nothing when off, too big, or after a change
   };
   off.set("/a", init, off.epoch);
   assert.equal(off.stats().entries, 0);
-  const small = createFileCache(fs, { enabled: true, maxFileBytes: 10, maxTotalBytes: 600 });
+  const small = createFileCache<unknown>(fs, {
+    enabled: true,
+    maxFileBytes: 10,
+    maxTotalBytes: 600,
+  });
   small.set("/big", { ...init, bytes: 1000 }, small.epoch);
   assert.equal(small.stats().entries, 0);
   small.set("/stale", init, small.epoch - 1);
   assert.equal(small.stats().entries, 0);
-  // Without statSync to check them cheaply, "not found" answers are never remembered.
-  small.setMissing("/nope", small.missingGuard("/r"), small.epoch);
-  assert.equal(small.isKnownMissing("/nope"), false);
-});
-
-Deno.test("createFileCache() remembers a 404 only while its directory stays unchanged", () => {
-  const directory = { ...fileInfo(4096, 1000, 9), isFile: false, isDirectory: true };
-  const infos = new Map<string, FileInfo>([["/r", directory]]);
-  const cache = createFileCache(createStatFs(infos, { sync: true }), {
-    enabled: true,
-    maxFileBytes: 10,
-    maxTotalBytes: 10_000,
-  });
-  assert.equal(cache.isKnownMissing("/nope"), false);
-  cache.setMissing("/nope", cache.missingGuard("/r"), cache.epoch - 1);
-  assert.equal(cache.isKnownMissing("/nope"), false, "a change raced the miss");
-  cache.setMissing("/nope", cache.missingGuard("/r"), cache.epoch);
-  assert.equal(cache.isKnownMissing("/nope"), true);
-  infos.set("/r", { ...directory, mtimeMs: 2000 });
-  assert.equal(cache.isKnownMissing("/nope"), false, "an entry was created or removed");
-  infos.set("/r", directory);
-  assert.equal(cache.isKnownMissing("/nope"), false, "forgotten once the directory changed");
-  assert.equal(cache.missingGuard("/missing-dir"), null);
-  assert.equal(cache.missingGuard("/r/file"), null);
-  infos.set("/r", { ...directory, mtimeMs: Date.now() });
-  assert.equal(cache.missingGuard("/r"), null, "changed too recently to compare");
 });
 
 Deno.test("createFileCache() does not store entries whose files changed too recently to compare", () => {
-  const cache = createFileCache(createStatFs(new Map(), { sync: true }), {
+  const cache = createFileCache<unknown>(createStatFs(new Map(), { sync: true }), {
     enabled: true,
     maxFileBytes: 100,
     maxTotalBytes: 10_000,
@@ -208,8 +184,9 @@ Deno.test("createFileCache() does not store entries whose files changed too rece
   }, cache.epoch);
   assert.equal(cache.stats().entries, 1);
 });
+
 Deno.test("createFileCache() grows an entry for a variant only while it fits", () => {
-  const cache = createFileCache(createStatFs(new Map()), {
+  const cache = createFileCache<unknown>(createStatFs(new Map()), {
     enabled: true,
     maxFileBytes: 100,
     maxTotalBytes: 2000,

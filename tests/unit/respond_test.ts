@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
-import { compose } from "../../lib/compose.ts";
 import { createBaseHeaders } from "../../lib/http/base_headers.ts";
-import {
-  completeBaseHeaders,
-  redirect,
-  respondBytes,
-  respondEmpty,
-  respondJson,
-} from "../../lib/http/respond.ts";
-import { urlParts } from "../fixtures/context.ts";
+import { redirect, respondBytes, respondEmpty, respondJson } from "../../lib/http/respond.ts";
 
 const BASE = createBaseHeaders({ securityHeaders: true, tls: true, cors: true });
 
@@ -87,37 +79,5 @@ Deno.test("respond builders start every answer from the base headers, their own 
       assert.equal(item.response.headers.get(name), expected, `${item.name}: ${name}`);
     }
     assert.equal(await item.response.text(), item.body, item.name);
-  }
-});
-
-Deno.test("completeBaseHeaders() adds missing base headers and leaves complete answers alone", async () => {
-  assert.equal(completeBaseHeaders({}), null);
-  const layer = completeBaseHeaders(BASE)!;
-  const complete = respondEmpty(BASE, 204, {});
-  // `same`: edited in place (or not at all) rather than copied.
-  const cases: { name: string; answer: Response; same: boolean }[] = [
-    { name: "built from the base", answer: complete, same: true },
-    {
-      name: "bare",
-      answer: new Response(null, { status: 204, headers: { allow: "GET" } }),
-      same: true,
-    },
-    { name: "immutable", answer: Response.redirect("http://x.test/a", 301), same: false },
-  ];
-  for (const item of cases) {
-    const app = compose([layer], () => Promise.resolve(item.answer));
-    const url = new URL("http://x.test/");
-    const response = await app(new Request(url), {
-      ...urlParts(url),
-      requestId: "t",
-      clientAddress: "127.0.0.1",
-      startTime: 0,
-      secure: false,
-      user: null,
-    });
-    assert.equal(response === item.answer, item.same, item.name);
-    for (const [name, value] of Object.entries(BASE)) {
-      assert.equal(response.headers.get(name), value, `${item.name}: ${name}`);
-    }
   }
 });
