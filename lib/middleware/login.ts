@@ -119,6 +119,7 @@ export function login(options: LoginOptions): Middleware {
           status: STATUS.UNAUTHORIZED,
           error: BAD_CREDENTIALS_MESSAGE,
           next: fields.next,
+          username: fields.username,
         });
       }
       return createErrorResponse(request, STATUS.UNAUTHORIZED, BAD_CREDENTIALS_MESSAGE, {
@@ -203,11 +204,18 @@ export function login(options: LoginOptions): Middleware {
     login: LoginRuntime,
     request: Request,
     context: RequestContext,
-    page: { status: number; error?: string; next?: string | null },
+    page: { status: number; error?: string; next?: string | null; username?: string },
   ): Promise<Response> {
     const next = sanitizeNext(page.next ?? context.url.searchParams.get("next"));
     const signedInAs = await readSessionUser(login, request) ?? undefined;
-    const html = renderLoginPage({ loginPath, logoutPath, next, error: page.error, signedInAs });
+    const html = renderLoginPage({
+      loginPath,
+      logoutPath,
+      next,
+      error: page.error,
+      username: page.username,
+      signedInAs,
+    });
     return respondBytes(baseHeaders, request, {
       status: page.status,
       body: new TextEncoder().encode(html),
