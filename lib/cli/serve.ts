@@ -19,6 +19,7 @@ import type { Runtime } from "../runtime.ts";
 import { type RunningInstance, startInstance, TlsError } from "../server.ts";
 import {
   announceAuth,
+  checkRootAnswer,
   checkSpaPage,
   logConnectionLimits,
   logFeatures,
@@ -79,6 +80,7 @@ export async function serve(plan: ServePlan, sources: LoadSettingsOptions): Prom
     announceAuth(runtime);
     announced = true;
     await checkSpaPage(runtime);
+    await checkRootAnswer(runtime);
     logSiteRules(runtime);
     if (settings.watchRules && !plan.embedded) {
       const pool = workers;
