@@ -187,7 +187,8 @@ export function createFileCache<V = CachedAnswer>(
       if (!options.enabled || startEpoch !== epoch) return;
       const now = Date.now();
       if (init.validators.some((validator) => changedRecently(validator, now))) return;
-      entries.set(key, { ...init, bytes: init.bytes + ENTRY_OVERHEAD_BYTES });
+      // The key counts too: a long path costs what it holds.
+      entries.set(key, { ...init, bytes: init.bytes + ENTRY_OVERHEAD_BYTES + key.length * 2 });
     },
     grow(key, bytes) {
       return entries.grow(key, bytes);
