@@ -66,6 +66,7 @@ export async function serve(plan: ServePlan, sources: LoadSettingsOptions): Prom
         port: instance.port,
         tls: plan.tls,
         configFile: loaded.configFile,
+        budget: instance.budget,
       }).catch((error: Error) => {
         throw new StartupError(
           EXIT_CODE.USAGE,
