@@ -1,10 +1,11 @@
 /**
  * @module
- * Every line berth logs once at startup, in one place: which features are
+ * The lines berth logs once at startup, in one place: which features are
  * on, the connection limits, the isolates, the site rules, access control
  * (plus the redacted audit summary), the SPA page check and the ready line.
  * The CLI logs them all; `createHandler` runs the SPA page check too, so an
- * embedder is warned about a missing page the same way.
+ * embedder is warned about a missing page the same way. (The rules and cache
+ * watchers log their own start and trouble where they run.)
  */
 
 import { join } from "node:path";
@@ -92,6 +93,24 @@ export async function checkSpaPage(runtime: Runtime): Promise<void> {
       },
     );
   }
+}
+
+/**
+ * Warns when `/` would answer 404: listing off, no SPA page, and none of the
+ * index names is a file in the root. Said once at startup, so a first run on
+ * a folder of files explains itself; the 404 page itself says nothing more.
+ */
+export async function checkRootAnswer(runtime: Runtime): Promise<void> {
+  const { settings } = runtime;
+  if (settings.listing || settings.spa !== "") return;
+  for (const name of settings.index) {
+    const page = await runtime.fs.stat(join(runtime.root, name)).catch(() => null);
+    if (page !== null && page.isFile) return;
+  }
+  startupLogger().warn(
+    "The root has no index file ({index}) and listing is off: / will answer 404; --listing would list the folder",
+    { index: settings.index.length === 0 ? "none configured" : settings.index.join(", ") },
+  );
 }
 
 /** Logs the site rules in force and the routing features. */

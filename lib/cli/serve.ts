@@ -19,6 +19,7 @@ import type { Runtime } from "../runtime.ts";
 import { type RunningInstance, startInstance, TlsError } from "../server.ts";
 import {
   announceAuth,
+  checkRootAnswer,
   checkSpaPage,
   logConnectionLimits,
   logFeatures,
@@ -36,7 +37,8 @@ import { startWorkerPool, type WorkerPool } from "./worker_pool.ts";
  * releases the plan. `sources` are where the settings came from, read again
  * when the rules change.
  *
- * @throws {AddressInUseError} or {@linkcode TlsError} when it cannot listen;
+ * @throws {AddressInUseError}, `BindRefusedError` or
+ * {@linkcode TlsError} when it cannot listen;
  * {@linkcode StartupError} when the workers or the ready file fail.
  */
 export async function serve(plan: ServePlan, sources: LoadSettingsOptions): Promise<number> {
@@ -66,6 +68,7 @@ export async function serve(plan: ServePlan, sources: LoadSettingsOptions): Prom
         port: instance.port,
         tls: plan.tls,
         configFile: loaded.configFile,
+        budget: instance.budget,
       }).catch((error: Error) => {
         throw new StartupError(
           EXIT_CODE.USAGE,
@@ -79,6 +82,7 @@ export async function serve(plan: ServePlan, sources: LoadSettingsOptions): Prom
     announceAuth(runtime);
     announced = true;
     await checkSpaPage(runtime);
+    await checkRootAnswer(runtime);
     logSiteRules(runtime);
     if (settings.watchRules && !plan.embedded) {
       const pool = workers;

@@ -120,6 +120,7 @@ export function login(options: LoginOptions): Middleware {
           status: STATUS.UNAUTHORIZED,
           error: BAD_CREDENTIALS_MESSAGE,
           next: fields.next,
+          username: fields.username,
         });
       }
       return createErrorResponse(request, STATUS.UNAUTHORIZED, BAD_CREDENTIALS_MESSAGE, {
@@ -207,7 +208,7 @@ export function login(options: LoginOptions): Middleware {
     login: LoginRuntime,
     request: Request,
     context: RequestContext,
-    page: { status: number; error?: string; next?: string | null },
+    page: { status: number; error?: string; next?: string | null; username?: string },
   ): Promise<Response> {
     const next = nextInMount(context, page.next ?? context.url.searchParams.get("next"));
     const signedInAs = await readSessionUser(login, request) ?? undefined;
@@ -217,6 +218,7 @@ export function login(options: LoginOptions): Middleware {
       logoutPath: publicPath(context, logoutPath),
       next,
       error: page.error,
+      username: page.username,
       signedInAs,
     });
     return respondBytes(baseHeaders, request, {
@@ -285,12 +287,13 @@ export function login(options: LoginOptions): Middleware {
         ? await answerLogin(login, request, context)
         : await answerLogout(login, request, context);
     } catch (error) {
-      // An API: errors are JSON unless a browser asks for HTML.
-      if (!(error instanceof HttpError)) throw error;
-      return createErrorResponse(request, error.status, error.publicMessage, {
+      // An API: its errors are JSON unless a browser asks for HTML (the
+      // error boundary builds the page).
+      if (!(error instanceof HttpError) || error.preferJson) throw error;
+      throw new HttpError(error.status, error.publicMessage, {
         headers: error.headers,
         preferJson: true,
-        baseHeaders,
+        cause: error.cause,
       });
     }
   }

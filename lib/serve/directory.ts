@@ -17,6 +17,13 @@ import type { FileCache } from "./file_cache.ts";
 import type { FileAnswerer } from "./answer_file.ts";
 import { toValidator } from "./freshness.ts";
 import { type ListingEntry, readListing, renderListingHtml, renderListingJson } from "./listing.ts";
+import {
+  DEFAULT_LISTING_ORDER,
+  type ListingOrder,
+  listingOrderOf,
+  sortEntries,
+} from "./listing_order.ts";
+import { LISTING_PAGE_CSP } from "./listing_page.ts";
 import type { RecordLoader } from "./record_store.ts";
 import type { SiteResolver } from "./resolver.ts";
 import { admitResource, type Resource, resourceAt, type ResourceGuard } from "./resource.ts";
@@ -29,12 +36,15 @@ export interface ListingRecord {
   readonly segments: readonly string[];
   /** The listed directory, by real path. */
   readonly resource: Resource | null;
-  /** Every entry a request may see, sorted. */
+  /** Every entry a request may see, in the default order. */
   readonly entries: readonly ListingEntry[];
-  /** The HTML page, rendered on first request (unfiltered listings only). */
-  html: ResponseTemplate | null;
-  /** The JSON answer, rendered on first request (unfiltered listings only). */
-  json: ResponseTemplate | null;
+  /** The entries in the other orders asked for, sorted on first request (at most 5). */
+  readonly sorted: Map<string, readonly ListingEntry[]>;
+  /**
+   * The answers rendered so far (unfiltered listings only), by format and
+   * order: at most 12 (HTML and JSON × 3 columns × 2 directions).
+   */
+  readonly pages: Map<string, ResponseTemplate>;
 }
 
 /** Whether a listing may show an entry to `user`, by URL segments and real path (`resource`). */
@@ -142,8 +152,8 @@ export function createDirectoryAnswerer(options: DirectoryAnswererOptions): Dire
           segments,
           resource,
           entries,
-          html: null,
-          json: null,
+          sorted: new Map(),
+          pages: new Map(),
         }))
         .finally(() => listingsInFlight.delete(flightKey));
       listingsInFlight.set(flightKey, pending);
@@ -152,7 +162,7 @@ export function createDirectoryAnswerer(options: DirectoryAnswererOptions): Dire
     // Another path to the same directory (a symlink) needs its own links and title.
     const listing: ListingRecord = shared.segments.join("/") === segments.join("/")
       ? shared
-      : { ...shared, segments, html: null, json: null };
+      : { ...shared, segments, pages: new Map() };
     // Without a watcher, a listing is current as long as the directory's mtime is.
     cache?.set(target.key, {
       value: listing,
@@ -169,26 +179,32 @@ export function createDirectoryAnswerer(options: DirectoryAnswererOptions): Dire
     listing: ListingRecord,
   ): Response {
     const json = prefersJson(request.headers.get(HEADER.ACCEPT));
+    const order = listingOrderOf(context.url.search);
     const { canList } = options;
     if (canList === undefined) {
-      const template = json
-        ? listing.json ??= toListingTemplate(
+      // The query picks one of 12 pages, never a new cache entry: the
+      // listing stays one entry per directory however the query is spelled.
+      const pageKey = json ? `json:${order.key}` : order.key;
+      let template = listing.pages.get(pageKey);
+      if (template === undefined) {
+        const entries = entriesInOrder(listing, order);
+        template = toListingTemplate(
           base,
-          true,
-          renderListingJson(listing.segments, listing.entries),
-        )
-        : listing.html ??= toListingTemplate(
-          base,
-          false,
-          renderListingHtml(listing.segments, listing.entries),
+          json,
+          json
+            ? renderListingJson(listing.segments, entries)
+            : renderListingHtml(listing.segments, entries, order),
         );
+        listing.pages.set(pageKey, template);
+      }
       return template.respond(request.method);
     }
     // Filtered per visitor, so never memoized; private and varying on
     // credentials, which header rules may not undo (see private_caching.ts).
     context.outcome.protected = true;
     const { user } = context;
-    const entries = listing.entries.filter((entry) => {
+    // Filtering keeps the order, so the memoised sort serves every visitor.
+    const entries = entriesInOrder(listing, order).filter((entry) => {
       const directory = entry.kind === "directory";
       const resource = resourceAt(root, entry.realPath, directory);
       // Fail closed: an entry whose real path is not under the root is not shown.
@@ -202,7 +218,7 @@ export function createDirectoryAnswerer(options: DirectoryAnswererOptions): Dire
     const bytes = TEXT_ENCODER.encode(
       json
         ? renderListingJson(listing.segments, entries)
-        : renderListingHtml(listing.segments, entries),
+        : renderListingHtml(listing.segments, entries, order),
     );
     const headers = {
       ...listingHeaders(base, json, bytes.byteLength),
@@ -221,15 +237,32 @@ export function createDirectoryAnswerer(options: DirectoryAnswererOptions): Dire
   };
 }
 
-/** Headers of an HTML or JSON listing of `length` bytes, over the base headers. */
+/** The listing's entries in `order`, sorted once per listing and order. */
+function entriesInOrder(listing: ListingRecord, order: ListingOrder): readonly ListingEntry[] {
+  if (order === DEFAULT_LISTING_ORDER) return listing.entries;
+  let sorted = listing.sorted.get(order.key);
+  if (sorted === undefined) {
+    sorted = sortEntries(listing.entries, order);
+    listing.sorted.set(order.key, sorted);
+  }
+  return sorted;
+}
+
+/**
+ * Headers of an HTML or JSON listing of `length` bytes, over the base
+ * headers; the HTML page carries its own Content-Security-Policy (its
+ * inline style and script allowed by hash).
+ */
 function listingHeaders(base: BaseHeaders, json: boolean, length: number): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     ...base,
     [HEADER.CONTENT_TYPE]: json ? "application/json; charset=utf-8" : "text/html; charset=utf-8",
     [HEADER.CONTENT_LENGTH]: String(length),
     [HEADER.CACHE_CONTROL]: "no-cache",
     [HEADER.VARY]: "Accept",
   };
+  if (!json) headers["content-security-policy"] = LISTING_PAGE_CSP;
+  return headers;
 }
 
 /** A rendered listing's answer, built once for every visitor. */

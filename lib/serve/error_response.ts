@@ -8,7 +8,7 @@
  */
 
 import type { BaseHeaders } from "../http/base_headers.ts";
-import { HEADER, STATUS_TEXT } from "../http/constants.ts";
+import { HEADER, STATUS, STATUS_TEXT } from "../http/constants.ts";
 import { acceptsHtml, prefersJson } from "../http/accept.ts";
 import { ResponseTemplate } from "../http/response_template.ts";
 import { escapeHtml, renderPage } from "./html.ts";
@@ -112,7 +112,9 @@ function renderVariant(
     return {
       contentType: "text/html; charset=utf-8",
       bytes: TEXT_ENCODER.encode(renderPage(title, {
-        bodyHtml: `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`,
+        bodyHtml: `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>${
+          status === STATUS.NOT_FOUND ? NOT_FOUND_LINK : ""
+        }`,
       })),
     };
   }
@@ -121,5 +123,11 @@ function renderVariant(
     bytes: TEXT_ENCODER.encode(`${title}: ${message}\n`),
   };
 }
+
+/**
+ * The way on from a built-in 404 page: the site's root. It names no path
+ * and says nothing about what exists.
+ */
+const NOT_FOUND_LINK = '\n<p><a href="/">Go to the home page</a></p>';
 
 const TEXT_ENCODER = new TextEncoder();

@@ -2,12 +2,14 @@
  * @module
  * Directory listings: which entries a listing may show (never hidden files,
  * never symlinks that lead out of the root) and how they render, as HTML for
- * browsers or JSON for `Accept: application/json`.
+ * browsers or JSON for `Accept: application/json`. Entries are read in the
+ * default order (folders first, names natural); listing_order.ts gives the others.
  */
 
 import type { FileSystem } from "../fs/types.ts";
 import { resolvePath, type ResolvePathOptions } from "../fs/resolve_path.ts";
-import { escapeHtml, renderPage } from "./html.ts";
+import { compareEntries, DEFAULT_LISTING_ORDER, type ListingOrder } from "./listing_order.ts";
+import { renderListingPage } from "./listing_page.ts";
 
 /** One visible entry of a directory listing. */
 export interface ListingEntry {
@@ -52,13 +54,7 @@ export async function readListing(
       realPath: resolved.path,
     });
   }
-  return entries.sort(compareEntries);
-}
-
-/** Directories first, then by name in code-point order (stable across locales). */
-function compareEntries(a: ListingEntry, b: ListingEntry): number {
-  if (a.kind !== b.kind) return a.kind === "directory" ? -1 : 1;
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return entries.sort((a, b) => compareEntries(a, b));
 }
 
 /** URL path of the listed directory, built from decoded segments, ending in `/`. */
@@ -66,40 +62,22 @@ function listingPath(segments: readonly string[]): string {
   return segments.length === 0 ? "/" : `/${segments.join("/")}/`;
 }
 
-/** Renders the listing as a small accessible HTML page with escaped names and encoded links. */
+/**
+ * Renders the listing as a small accessible HTML page (listing_page.ts),
+ * its `entries` already in `order`.
+ */
 export function renderListingHtml(
   segments: readonly string[],
   entries: readonly ListingEntry[],
+  order: ListingOrder = DEFAULT_LISTING_ORDER,
 ): string {
-  const path = listingPath(segments);
-  const rows = entries.map((entry) => {
-    const suffix = entry.kind === "directory" ? "/" : "";
-    const href = encodeURIComponent(entry.name) + suffix;
-    const size = entry.size === null ? "-" : formatSize(entry.size);
-    const modified = entry.mtimeMs === null
-      ? "-"
-      : new Date(entry.mtimeMs).toISOString().slice(0, 19).replace("T", " ");
-    return `<tr><td><a href="./${escapeHtml(href)}">${escapeHtml(entry.name + suffix)}</a></td>` +
-      `<td class="n">${size}</td><td>${modified}</td></tr>`;
-  });
-  const parent = segments.length > 0
-    ? `<tr><td><a href="../">../</a></td><td></td><td></td></tr>\n`
-    : "";
-  const title = `Index of ${path}`;
-  return renderPage(title, {
-    css: "table{border-collapse:collapse;width:100%}td,th{padding:.2rem .6rem;text-align:left}" +
-      ".n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even){background:#8881}",
-    bodyHtml: `<h1>${escapeHtml(title)}</h1>
-<table>
-<thead><tr><th scope="col">Name</th><th scope="col" class="n">Size</th><th scope="col">Modified (UTC)</th></tr></thead>
-<tbody>
-${parent}${rows.join("\n")}
-</tbody>
-</table>`,
-  });
+  return renderListingPage(segments, entries, order);
 }
 
-/** Renders the listing as JSON: `{ path, entries: [{ name, type, size, modified }] }`. */
+/**
+ * Renders the listing as JSON: `{ path, entries: [{ name, type, size, modified }] }`,
+ * the entries in the order given.
+ */
 export function renderListingJson(
   segments: readonly string[],
   entries: readonly ListingEntry[],
@@ -113,17 +91,4 @@ export function renderListingJson(
       modified: entry.mtimeMs === null ? null : new Date(entry.mtimeMs).toISOString(),
     })),
   }) + "\n";
-}
-
-const SIZE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-
-/** Human-readable size with binary units, e.g. `1.5 KiB`. */
-function formatSize(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${SIZE_UNITS[unit]}`;
 }

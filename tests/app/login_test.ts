@@ -466,3 +466,22 @@ Deno.test("audit log lines carry login events and never a secret", async () => {
     assert.equal(typeof record["@timestamp"], "string");
   }
 });
+
+Deno.test("POST /_berth/login (form) keeps the user name and next after a wrong password", async () => {
+  const app = await freshApp();
+  const hostile = '"><img src=x onerror=alert(1)>';
+  for (const name of ["alice", hostile]) {
+    const response = await request(
+      app,
+      "/_berth/login",
+      formLogin({ username: name, password: "wrong", next: "/team/doc.html" }),
+    );
+    assert.equal(response.status, 401);
+    assert.match(response.headers.get("content-type") ?? "", /^text\/html/);
+    assert.doesNotMatch(response.body, /<img/);
+    const kept = response.body.match(/id="username" name="username" value="([^"]*)"/)?.[1];
+    assert.equal(kept, name === hostile ? "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" : name);
+    assert.match(response.body, /name="next" value="\/team\/doc.html"/);
+    assert.match(response.body, /role="alert" aria-live="assertive"/);
+  }
+});

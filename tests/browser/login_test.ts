@@ -2,13 +2,19 @@
  * The built-in login page in a real browser (headless Chromium) against berth
  * started as a subprocess: a protected page redirects to the login page, a
  * wrong password shows a message, signing in lands back on the page, the
- * cookie is HttpOnly, and signing out locks the page again.
+ * cookie is HttpOnly, and signing out locks the page again; the page at 1280
+ * and 390 px (screenshots under tests/browser/artifacts/).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { hashPassword } from "../../lib/auth/passwords.ts";
 import { processTest, startBerth } from "../integration/harness.ts";
 import { launchBrowser } from "./browser.ts";
+
+/** Where screenshots go: a test artefact, never committed. */
+const ARTIFACTS = Deno.env.get("BERTH_ARTIFACTS") ??
+  fileURLToPath(new URL("./artifacts/", import.meta.url));
 
 const PASSWORD = "browser-password-42";
 
@@ -60,6 +66,10 @@ processTest(
         await page.textContent("#login-error") ?? "",
         /Wrong user name, password or one-time code/,
       );
+      assert.equal(await page.inputValue("#username"), "dana", "the name is kept");
+      assert.equal(await page.inputValue("#password"), "");
+      assert.equal(await page.evaluate("document.activeElement.id"), "password");
+      assert.equal(await page.getAttribute("#login-error", "aria-live"), "assertive");
 
       await page.getByLabel("User name").fill("dana");
       await page.getByLabel("Password").fill(PASSWORD);
@@ -86,6 +96,22 @@ processTest(
       );
       await page.goto(protectedUrl);
       assert.equal(new URL(page.url()).pathname, "/_berth/login", "locked again");
+      // Both widths: no sideways scroll, "Back" never loops to the login page.
+      await Deno.mkdir(ARTIFACTS, { recursive: true });
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 800 });
+        await page.goto(new URL("_berth/login?next=/_berth/login", berth.url).href);
+        await page.screenshot({ path: join(ARTIFACTS, `login-${width}.png`), fullPage: true });
+        assert.equal(
+          await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+          ),
+          0,
+          `no horizontal scroll at ${width} px`,
+        );
+        assert.equal(await page.getAttribute("text=Back", "href"), "/");
+        assert.ok(await page.getByLabel("One-time code").isVisible());
+      }
       assert.deepEqual(errors, []);
       await context.close();
     } finally {
