@@ -128,6 +128,7 @@ export function createApp(runtime: Runtime): Handler {
       cache: runtime.cache,
       resolver: runtime.resolver,
       baseHeaders: runtime.baseHeaders,
+      basePath: settings.basePath,
       compression: runtime.compression,
     }),
   );

@@ -40,6 +40,7 @@ export function errorBoundary(options: ErrorBoundaryOptions = {}): Middleware {
           headers: error.headers,
           preferJson: error.preferJson,
           baseHeaders,
+          home: context.basePath,
         });
       } else {
         // SECURITY: the message, stack and any path stay in the log only.

@@ -38,6 +38,7 @@ export function mount(options: MountOptions): Middleware {
     return Promise.resolve(
       createErrorResponse(request, STATUS.NOT_FOUND, "Nothing is served at this path", {
         baseHeaders,
+        home: basePath,
       }),
     );
   };

@@ -21,6 +21,8 @@ export interface ErrorResponseOptions {
   preferJson?: boolean;
   /** The headers every answer starts from (none by default); `headers` override them. */
   baseHeaders?: BaseHeaders;
+  /** Where a 404 page's "home" link points: the site's root, `/` or the `basePath`. */
+  home?: string;
 }
 
 /** Builds the error response for `status`, negotiated on the request's `Accept`. */
@@ -31,7 +33,7 @@ export function createErrorResponse(
   options: ErrorResponseOptions = {},
 ): Response {
   const kind = chooseKind(request.headers.get(HEADER.ACCEPT), options.preferJson === true);
-  const variant = renderVariant(kind, status, message);
+  const variant = renderVariant(kind, status, message, options.home ?? "/");
   const headers = new Headers(options.headers);
   // Keep-if-absent: `headers` may be a Headers with repeated names (WWW-Authenticate).
   for (const [name, value] of Object.entries(options.baseHeaders ?? {})) {
@@ -49,6 +51,8 @@ export interface ErrorResponderOptions {
   headers?: Readonly<Record<string, string>>;
   /** The headers every answer starts from (none by default); `headers` override them. */
   baseHeaders?: BaseHeaders;
+  /** Where a 404 page's "home" link points: the site's root, `/` or the `basePath`. */
+  home?: string;
 }
 
 /**
@@ -63,7 +67,7 @@ export function createErrorResponder(
 ): (request: Request) => Response {
   const prepared = new Map<ErrorKind, ResponseTemplate>();
   for (const kind of ERROR_KINDS) {
-    const variant = renderVariant(kind, status, message);
+    const variant = renderVariant(kind, status, message, options.home ?? "/");
     prepared.set(
       kind,
       new ResponseTemplate(variant.bytes, {
@@ -100,6 +104,7 @@ function renderVariant(
   kind: ErrorKind,
   status: number,
   message: string,
+  home: string,
 ): { contentType: string; bytes: Uint8Array<ArrayBuffer> } {
   const title = `${status} ${STATUS_TEXT[status] ?? "Error"}`;
   if (kind === "json") {
@@ -113,7 +118,9 @@ function renderVariant(
       contentType: "text/html; charset=utf-8",
       bytes: TEXT_ENCODER.encode(renderPage(title, {
         bodyHtml: `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>${
-          status === STATUS.NOT_FOUND ? NOT_FOUND_LINK : ""
+          status === STATUS.NOT_FOUND
+            ? `\n<p><a href="${escapeHtml(home)}">Go to the home page</a></p>`
+            : ""
         }`,
       })),
     };
@@ -128,6 +135,5 @@ function renderVariant(
  * The way on from a built-in 404 page: the site's root. It names no path
  * and says nothing about what exists.
  */
-const NOT_FOUND_LINK = '\n<p><a href="/">Go to the home page</a></p>';
 
 const TEXT_ENCODER = new TextEncoder();

@@ -37,6 +37,8 @@ export interface NotFoundOptions {
   guard?: ResourceGuard;
   /** Headers every answer starts from. */
   base: BaseHeaders;
+  /** The site's home for the built-in page's link: `/`, or the `basePath` berth is mounted at. */
+  home?: string;
 }
 
 /** The two ways the core says "not found". */
@@ -59,7 +61,7 @@ export function createNotFoundResponder(options: NotFoundOptions): NotFoundRespo
   const respondWithBuiltInNotFound = createErrorResponder(
     STATUS.NOT_FOUND,
     "Nothing is served at this path",
-    { headers: { ...options.base } },
+    { baseHeaders: options.base, home: options.home },
   );
   const pageSegments = options.notFoundPage === null
     ? null

@@ -72,6 +72,8 @@ export interface ServeFilesOptions {
   compression?: ServeCompressionOptions;
   /** Headers every response of the core starts from (security, CORS; see base_headers.ts). */
   baseHeaders?: BaseHeaders;
+  /** The `basePath` berth is mounted at (`/` when not mounted), for the 404 page's home link. */
+  basePath?: string;
   /**
    * Whether a listing may show an entry to `user` (access rules). When set,
    * listings are filtered per request and sent as private responses.
@@ -111,7 +113,13 @@ export function serveFiles(options: ServeFilesOptions): Handler {
       grow: (key, bytes) => cache?.grow(key, bytes) ?? true,
     });
   const answerFile = createFileAnswerer({ fs, pickEncoding: createEncodingChooser(), encode });
-  const notFound = createNotFoundResponder({ ...options, resolver, loadRecord, base });
+  const notFound = createNotFoundResponder({
+    ...options,
+    resolver,
+    loadRecord,
+    base,
+    home: options.basePath,
+  });
   const directories = createDirectoryAnswerer({
     ...options,
     resolver,

@@ -294,3 +294,21 @@ Deno.test("`createHandler()` with basePath matches access rules after the prefix
     berth.close();
   }
 });
+
+Deno.test("the built-in 404 page links to the mount's home, not the host app's", async () => {
+  const root = await Deno.makeTempDir({ prefix: "berth-base-home-" });
+  try {
+    const berth = await createHandler({ settings: { root, basePath: "/static/" } });
+    for (const path of ["/static/missing.html", "/elsewhere"]) {
+      const response = await berth(
+        new Request(`http://127.0.0.1${path}`, { headers: { accept: "text/html" } }),
+      );
+      assert.equal(response.status, 404, path);
+      const html = await response.text();
+      assert.match(html, /<a href="\/static\/">Go to the home page<\/a>/, path);
+    }
+    berth.close();
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
