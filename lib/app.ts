@@ -1,6 +1,6 @@
 /**
  * @module
- * Builds berth's request pipeline from validated settings. This is the ONE
+ * Builds berth's request pipeline from a compiled runtime. This is the ONE
  * place the order of the layers is written:
  *
  * 0. `recordMetrics` (with `--metrics`) — counts every request's final status.

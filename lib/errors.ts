@@ -11,6 +11,8 @@ export interface HttpErrorOptions {
   cause?: unknown;
   /** Extra response headers, e.g. `Allow` on a 405 or `Retry-After` on a 429. */
   headers?: HeadersInit;
+  /** Answer in JSON unless the client asks for HTML (an API endpoint's errors). */
+  preferJson?: boolean;
 }
 
 /**
@@ -41,6 +43,8 @@ export class HttpError extends Error {
   readonly publicMessage: string;
   /** Headers to add to the error response. */
   readonly headers: Headers;
+  /** Whether the error page is JSON unless the client asks for HTML. */
+  readonly preferJson: boolean;
 
   /** Creates the error; `publicMessage` may reach the client, `options.cause` never does. */
   constructor(status: number, publicMessage: string, options: HttpErrorOptions = {}) {
@@ -49,5 +53,6 @@ export class HttpError extends Error {
     this.status = status;
     this.publicMessage = publicMessage;
     this.headers = new Headers(options.headers);
+    this.preferJson = options.preferJson ?? false;
   }
 }

@@ -13,6 +13,7 @@ import type { Settings } from "./config/schema.ts";
 import type { FileSystem } from "./fs/types.ts";
 import { type BaseHeaders, createBaseHeaders } from "./http/base_headers.ts";
 import { createMetricsRegistry, type MetricsRegistry } from "./metrics/registry.ts";
+import { droppedLogLines } from "./log/setup.ts";
 import { createPathProbe, type PathProbe } from "./rules/path_probe.ts";
 import { loadSiteRulesHolder, type SiteRulesHolder } from "./rules/site_rules.ts";
 import { type AuthRuntime, loadAuth } from "./auth/load_auth.ts";
@@ -151,6 +152,7 @@ export async function compileRuntime(
         ? createMetricsRegistry({
           buildInfo: { version: BERTH_VERSION, deno: Deno.version.deno },
           cacheStats: () => cache.stats(),
+          droppedLogLines,
         })
         : null,
       resolver,

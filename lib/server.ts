@@ -38,6 +38,12 @@ export interface InstanceListenOptions {
   tls?: { cert: string; key: string };
   /** Let other isolates bind the same port (SO_REUSEPORT, Linux only); used by `--workers`. */
   reusePort?: boolean;
+  /**
+   * The connection budget the main isolate derived, for a `--workers`
+   * isolate: each worker probing descriptors itself (while the main isolate
+   * already serves) could open a thousand sockets at once.
+   */
+  budget?: ConnectionBudget;
   /** Isolates sharing the process's descriptors (`--workers`), for the derived budget. */
   isolates?: number;
   /** Watch the root so cached listings follow edits (with `cache.watch`); off for embedded sites. */
@@ -137,7 +143,7 @@ export async function startInstance(
     proxy: proxyOptionsOf(settings),
   });
   const limits = settings.limits;
-  const budget = deriveBudget(limits, { hostname, isolates: options.isolates });
+  const budget = options.budget ?? deriveBudget(limits, { hostname, isolates: options.isolates });
   let lastTrouble = -Infinity;
   const onTrouble = (message: string) => {
     const now = performance.now();

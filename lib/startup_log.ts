@@ -1,10 +1,11 @@
 /**
  * @module
- * Every line berth logs once at startup, in one place: which features are
+ * The lines berth logs once at startup, in one place: which features are
  * on, the connection limits, the isolates, the site rules, access control
  * (plus the redacted audit summary), the SPA page check and the ready line.
  * The CLI logs them all; `createHandler` runs the SPA page check too, so an
- * embedder is warned about a missing page the same way.
+ * embedder is warned about a missing page the same way. (The rules and cache
+ * watchers log their own start and trouble where they run.)
  */
 
 import { join } from "node:path";

@@ -36,7 +36,8 @@ import { startWorkerPool, type WorkerPool } from "./worker_pool.ts";
  * releases the plan. `sources` are where the settings came from, read again
  * when the rules change.
  *
- * @throws {AddressInUseError} or {@linkcode TlsError} when it cannot listen;
+ * @throws {AddressInUseError}, `BindRefusedError` or
+ * {@linkcode TlsError} when it cannot listen;
  * {@linkcode StartupError} when the workers or the ready file fail.
  */
 export async function serve(plan: ServePlan, sources: LoadSettingsOptions): Promise<number> {
@@ -66,6 +67,7 @@ export async function serve(plan: ServePlan, sources: LoadSettingsOptions): Prom
         port: instance.port,
         tls: plan.tls,
         configFile: loaded.configFile,
+        budget: instance.budget,
       }).catch((error: Error) => {
         throw new StartupError(
           EXIT_CODE.USAGE,

@@ -48,6 +48,7 @@ async function start(message: WorkerStartMessage): Promise<void> {
       tls: message.tls,
       reusePort: true,
       isolates: resolveWorkerCount(settings.workers),
+      budget: message.budget,
       watchCache: true,
     });
     reply({ kind: "ready" });

@@ -11,6 +11,7 @@
 
 import type { Settings } from "../config/schema.ts";
 import type { SiteRules } from "../rules/site_rules.ts";
+import type { ConnectionBudget } from "../transport/fd_limit.ts";
 
 /** What the main isolate sends a worker to start it. */
 export interface WorkerStartMessage {
@@ -21,6 +22,8 @@ export interface WorkerStartMessage {
   tls?: { cert: string; key: string };
   /** The config file in use: one of berth's own files, never served. */
   configFile?: string | null;
+  /** The main isolate's connection budget (already shared out between the isolates). */
+  budget: ConnectionBudget;
 }
 
 /** What the main isolate sends a worker after a hot reload: the rules now in force. */
@@ -58,6 +61,8 @@ export interface WorkerPoolOptions {
   tls?: { cert: string; key: string };
   /** The config file in use, so workers hide it too. */
   configFile?: string | null;
+  /** The connection budget the main isolate derived, used as it is by every worker. */
+  budget: ConnectionBudget;
 }
 
 /** The running extra isolates. */
@@ -123,6 +128,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     port: options.port,
     tls: options.tls,
     configFile: options.configFile,
+    budget: options.budget,
   };
   try {
     await Promise.all(Array.from({ length: options.count }, () => {

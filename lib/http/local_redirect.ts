@@ -63,7 +63,11 @@ export function rerouteRequest(
     init.body = request.body;
     (init as { duplex?: string }).duplex = "half";
   }
-  init.signal = request.signal;
+  // No `signal`: no layer reads it, and reading `request.signal` under
+  // Deno.serve (berth embedded) makes Deno print a plain-text warning on
+  // stderr that breaks JSON log consumers, and builds an AbortSignal for
+  // nothing. Work for a client that went away is bounded by the request
+  // timeout and the body's cancellation instead.
   return [new Request(url, init), new ReroutedContext(context, url)];
 }
 

@@ -2,9 +2,9 @@
  * @module
  * In-process request metrics and their Prometheus text exposition (format
  * 0.0.4): requests by method and status class, response body bytes, a
- * latency histogram, requests in flight and, when the file cache reports
- * them, cache hits and misses. Label values come from small fixed sets, so
- * hostile requests cannot grow memory.
+ * latency histogram, requests in flight, log lines dropped and, when the
+ * file cache reports them, cache hits and misses. Label values come from
+ * small fixed sets, so hostile requests cannot grow memory.
  */
 
 /** Counters a file cache exposes (hits, misses, entries, bytes). */
@@ -23,6 +23,8 @@ export interface CacheStats {
 export interface MetricsRegistryOptions {
   /** Reads the file cache's counters, when there is a cache. */
   cacheStats?: () => CacheStats;
+  /** Reads how many log lines were dropped because the log output did not keep up. */
+  droppedLogLines?: () => number;
   /** Labels of `berth_build_info`, e.g. version and Deno version. */
   buildInfo?: Readonly<Record<string, string>>;
 }
@@ -144,6 +146,14 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Met
         `${histogram}_sum ${latencySum.toFixed(6)}`,
         `${histogram}_count ${latencyCount}`,
       ]);
+      if (options.droppedLogLines !== undefined) {
+        metric(
+          "berth_log_lines_dropped_total",
+          "counter",
+          "Log lines dropped because the log output did not keep up.",
+          [`berth_log_lines_dropped_total ${options.droppedLogLines()}`],
+        );
+      }
       if (options.cacheStats !== undefined) {
         const stats = options.cacheStats();
         metric("berth_cache_hits_total", "counter", "File cache hits.", [

@@ -38,6 +38,7 @@ export function errorBoundary(options: ErrorBoundaryOptions = {}): Middleware {
       if (error instanceof HttpError) {
         response = createErrorResponse(request, error.status, error.publicMessage, {
           headers: error.headers,
+          preferJson: error.preferJson,
           baseHeaders,
         });
       } else {

@@ -274,12 +274,13 @@ export function login(options: LoginOptions): Middleware {
         ? await answerLogin(login, request, context)
         : await answerLogout(login, request, context);
     } catch (error) {
-      // An API: errors are JSON unless a browser asks for HTML.
-      if (!(error instanceof HttpError)) throw error;
-      return createErrorResponse(request, error.status, error.publicMessage, {
+      // An API: its errors are JSON unless a browser asks for HTML (the
+      // error boundary builds the page).
+      if (!(error instanceof HttpError) || error.preferJson) throw error;
+      throw new HttpError(error.status, error.publicMessage, {
         headers: error.headers,
         preferJson: true,
-        baseHeaders,
+        cause: error.cause,
       });
     }
   }

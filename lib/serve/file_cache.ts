@@ -2,8 +2,9 @@
  * @module
  * The hot-file cache: what the file core worked out for a URL path (body
  * bytes, precomputed headers, encoded variants, rendered listings) kept in a
- * least-recently-used table bounded by bytes, so a repeat request touches
- * neither the disk nor the path resolver.
+ * least-recently-used table bounded by bytes, keyed by the canonical path, so
+ * a repeat request costs one `stat` of the file (the freshness check) and
+ * neither a read nor a path resolution.
  *
  * Never stale: every hit checks the entry's validators (see freshness.ts)
  * before answering, so an edit is visible on the very next request, and
@@ -196,7 +197,8 @@ export function createFileCache<V = CachedAnswer>(
     set(key, init, startEpoch) {
       if (!options.enabled || startEpoch !== epoch) return;
       if (!freshness.keeps(init.validators)) return;
-      entries.set(key, { ...init, bytes: init.bytes + ENTRY_OVERHEAD_BYTES });
+      // The key counts too: a long path costs what it holds.
+      entries.set(key, { ...init, bytes: init.bytes + ENTRY_OVERHEAD_BYTES + key.length * 2 });
     },
     grow(key, bytes) {
       return entries.grow(key, bytes);

@@ -17,12 +17,14 @@ import type { FileCache } from "./file_cache.ts";
 import type { RecordLoader } from "./record_store.ts";
 import { createErrorPage, type FileRecord, type WholeAnswer } from "./representation.ts";
 import { keyOf, type SiteResolver } from "./resolver.ts";
-import { admitResource, type ResourceGuard } from "./resource.ts";
+import { admitResource, type Resource, resourceAt, type ResourceGuard } from "./resource.ts";
 
 /** Options for {@linkcode createNotFoundResponder}. */
 export interface NotFoundOptions {
   /** Where a streamed page is read from. */
   fs: FileSystem;
+  /** Real path of the root (the page's real path is judged relative to it). */
+  root: string;
   /** Root-relative page sent with status 404 when present, e.g. `404.html`; null: built-in only. */
   notFoundPage: string | null;
   /** Finds the page and, with access rules, where a missing path would lie. */
@@ -67,12 +69,23 @@ export function createNotFoundResponder(options: NotFoundOptions): NotFoundRespo
   /** The page's error answer, rebuilt when its record is. */
   let page: { record: FileRecord; answer: WholeAnswer } | null = null;
 
-  /** The custom page's record; undefined when it is off or not a file. */
-  async function findPage(): Promise<FileRecord | undefined> {
+  /** Whether the caller may see the page, judged by its real path. */
+  function mayShow(context: RequestContext, resource: Resource | null): boolean {
+    return guard === undefined || resource === null || guard.mayShow(context, resource);
+  }
+
+  /**
+   * The custom page's record for this caller; undefined when it is off, not a
+   * file, or the caller may not read it. SECURITY: the guard decides on the
+   * page's real path before its bytes are read.
+   */
+  async function findPage(context: RequestContext): Promise<FileRecord | undefined> {
     if (pageSegments === null || pageKey === null) return undefined;
     if (cache !== undefined) {
       const hit = cache.checksNow ? cache.get(pageKey) : await cache.getChecked(pageKey);
-      if (hit !== undefined) return hit.kind === "file" ? hit : undefined;
+      if (hit !== undefined) {
+        return hit.kind === "file" && mayShow(context, hit.resource) ? hit : undefined;
+      }
     }
     const known = resolver.lookup(pageKey);
     if (known?.kind === "not-found") {
@@ -81,7 +94,9 @@ export function createNotFoundResponder(options: NotFoundOptions): NotFoundRespo
     }
     const epoch = cache?.epoch ?? 0;
     const found = known ?? await resolver.resolve(pageSegments, pageKey);
-    if (found.kind !== "file") return undefined;
+    if (found.kind !== "file" || !mayShow(context, resourceAt(options.root, found.path, false))) {
+      return undefined;
+    }
     return await options.loadRecord(pageKey, { ...found, segments: pageSegments }, {
       epoch,
       cacheable: true,
@@ -92,11 +107,8 @@ export function createNotFoundResponder(options: NotFoundOptions): NotFoundRespo
 
   async function respondNotFound(request: Request, context: RequestContext): Promise<Response> {
     context.outcome.resource = null;
-    const record = await findPage();
-    if (
-      record !== undefined &&
-      (guard === undefined || record.resource === null || guard.mayShow(context, record.resource))
-    ) {
+    const record = await findPage(context);
+    if (record !== undefined && mayShow(context, record.resource)) {
       // Not the page's own _headers block: a block for its folder (say an
       // immutable Cache-Control) would then apply to every 404 of the site.
       if (page?.record !== record) {

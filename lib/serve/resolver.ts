@@ -14,8 +14,7 @@
 import { join } from "node:path";
 import type { FileSystem } from "../fs/types.ts";
 import { type ResolvedPath, resolvePath, type ResolvePathOptions } from "../fs/resolve_path.ts";
-import { buildLocalPath } from "../http/local_redirect.ts";
-import { parseRequestPath } from "../http/request_path.ts";
+import { canonicalPathText, parseRequestPath } from "../http/request_path.ts";
 import { createBoundedMap } from "../util/bounded_map.ts";
 import type { FileCache } from "./file_cache.ts";
 import { type CacheValidator, toValidator } from "./freshness.ts";
@@ -53,6 +52,12 @@ export interface SiteResolver {
 
 /** Most remembered answers of each kind (found, not found). */
 const MAX_REMEMBERED = 10_000;
+/**
+ * Longest key remembered, in UTF-16 units. SECURITY: made-up paths fill the
+ * "not found" table; with keys up to the URL limit (8 KiB) its 10,000 entries
+ * could hold ~160 MB. Longer paths are looked up every time instead.
+ */
+const MAX_REMEMBERED_KEY_LENGTH = 512;
 
 const NOT_FOUND: ResolvedPath = Object.freeze({ kind: "not-found" });
 
@@ -111,7 +116,9 @@ export function createSiteResolver(options: SiteResolverOptions): SiteResolver {
     segments: readonly string[],
     key: string | null = keyOf(segments),
   ): Promise<ResolvedPath> {
-    if (memory === null || key === null) return await resolvePath(fs, segments, resolveOptions);
+    if (memory === null || key === null || key.length > MAX_REMEMBERED_KEY_LENGTH) {
+      return await resolvePath(fs, segments, resolveOptions);
+    }
     const known = lookup(key);
     if (known !== undefined) return known;
     const { cache } = memory;
@@ -142,8 +149,9 @@ export function createSiteResolver(options: SiteResolverOptions): SiteResolver {
 }
 
 /**
- * The URL path a request for exactly `segments` (no trailing slash) has, or
- * null when no request path decodes to them (empty, `.` or `..` segments,
+ * The canonical path text (see request_path.ts) of a request for exactly
+ * `segments` (no trailing slash), the key every spelling of that path shares,
+ * or null when no request path decodes to them (empty, `.` or `..` segments,
  * separators, control characters, malformed text), so no answer is
  * remembered for them.
  * SECURITY: checked by decoding the key again, the way requests are; a key
@@ -153,7 +161,7 @@ export function createSiteResolver(options: SiteResolverOptions): SiteResolver {
 export function keyOf(segments: readonly string[]): string | null {
   // Lone surrogates cannot even be percent-encoded.
   if (!segments.every((segment) => segment.isWellFormed())) return null;
-  const key = buildLocalPath(segments, false);
+  const key = canonicalPathText(segments, false);
   const decoded = parseRequestPath(key);
   if (!decoded.ok || decoded.segments.length !== segments.length) return null;
   for (let i = 0; i < segments.length; i++) {

@@ -137,7 +137,11 @@ export function serveFiles(options: ServeFilesOptions): Handler {
     try {
       const method = request.method;
       if (method !== "GET" && method !== "HEAD") return respondToOtherMethod(method, base);
-      const key = context.url.pathname;
+      // SECURITY: keyed by the canonical path, which every spelling of it
+      // (`//x`, `/%78`, `/a/../x`) shares: keyed by the raw text, each spelling
+      // would take a cache and resolver entry of its own.
+      const decoded = requirePath(context);
+      const key = decoded.text;
       if (cache !== undefined) {
         const hit = cache.checksNow ? cache.get(key) : await cache.getChecked(key);
         if (hit !== undefined) {
@@ -146,14 +150,12 @@ export function serveFiles(options: ServeFilesOptions): Handler {
             : directories.answerListing(request, context, hit);
         }
       }
-      // The key is the request's own path, which decodes to context.path.
       const known = resolver.lookup(key);
       if (known?.kind === "not-found") {
         cache?.countHit();
         return await notFound.respondMissing(request, context);
       }
       const epoch = cache?.epoch ?? 0;
-      const decoded = requirePath(context);
       const target = known ?? await resolver.resolve(decoded.segments, key);
       if (target.kind === "not-found") return await notFound.respondMissing(request, context);
       const isDirectory = target.kind === "directory";

@@ -322,3 +322,33 @@ Deno.test("serveFiles() reuses what the routing layers' probe resolved instead o
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("serveFiles() keeps one cache entry for every spelling of a path", async () => {
+  const { root, app, cache } = await setup();
+  try {
+    await Deno.mkdir(`${root}/a`);
+    await Deno.writeTextFile(`${root}/hello.txt`, "hello");
+    await settle(`${root}/hello.txt`);
+    assert.equal((await sendText(app, "/hello.txt")).body, "hello");
+    const before = cache.stats();
+    assert.equal(before.entries, 1);
+    // An attacker's spellings of the same file must not each take an entry (and memory).
+    const spellings = [
+      "//hello.txt",
+      "///hello.txt",
+      "/%68ello.txt",
+      "/a/../hello.txt",
+      "/./hello.txt",
+    ];
+    for (const spelling of spellings) {
+      const answer = await sendText(app, spelling);
+      assert.equal(answer.status, 200, spelling);
+      assert.equal(answer.body, "hello", spelling);
+    }
+    const after = cache.stats();
+    assert.equal(after.entries, 1, "one entry for all spellings");
+    assert.equal(after.hits, before.hits + spellings.length, "every spelling is a hit");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -75,7 +75,8 @@ Deno.test("createFileCache() evicts least recently used entries to stay within m
   const cache = createFileCache<unknown>(createStatFs(infos), {
     enabled: true,
     maxFileBytes: 4096,
-    maxTotalBytes: 3 * (1000 + 512),
+    // Each entry counts its bytes, the bookkeeping overhead and its key (UTF-16).
+    maxTotalBytes: 3 * (1000 + 512 + "/r/a".length * 2),
   });
   for (const key of ["/r/a", "/r/b", "/r/c"]) {
     cache.set(key, {
@@ -99,7 +100,7 @@ Deno.test("createFileCache() evicts least recently used entries to stay within m
   assert.equal(await cache.getChecked("/r/d"), "/r/d");
   const stats = cache.stats();
   assert.equal(stats.entries, 3);
-  assert.ok(stats.bytes <= 3 * 1512);
+  assert.ok(stats.bytes <= 3 * (1512 + "/r/a".length * 2));
   assert.equal(stats.hits, 3);
   assert.equal(stats.misses, 1);
 });
@@ -198,7 +199,7 @@ Deno.test("createFileCache() grows an entry for a variant only while it fits", (
     dependencies: NO_DEPENDENCIES,
   }, cache.epoch);
   assert.equal(cache.grow("/a", 50), true);
-  assert.equal(cache.stats().bytes, 100 + 50 + 512);
+  assert.equal(cache.stats().bytes, 100 + 50 + 512 + "/a".length * 2);
   assert.equal(cache.grow("/a", 5000), false);
   assert.equal(cache.grow("/missing", 1), false);
 });

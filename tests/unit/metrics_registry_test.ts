@@ -6,6 +6,7 @@ Deno.test("createMetricsRegistry() renders cumulative buckets and bounded labels
   const registry = createMetricsRegistry({
     buildInfo: { version: '1.0"x', deno: "2.9.6" },
     cacheStats: () => ({ hits: 5, misses: 2, entries: 3, bytes: 4096 }),
+    droppedLogLines: () => 12,
   });
   registry.recordResponse("GET", 200, 0.0004);
   registry.recordResponse("GET", 304, 0.02);
@@ -25,6 +26,8 @@ Deno.test("createMetricsRegistry() renders cumulative buckets and bounded labels
   assert.match(text, /^berth_cache_hits_total 5$/m);
   assert.match(text, /^berth_cache_misses_total 2$/m);
   assert.match(text, /^berth_cache_bytes 4096$/m);
+  assert.match(text, /^# TYPE berth_log_lines_dropped_total counter$/m);
+  assert.match(text, /^berth_log_lines_dropped_total 12$/m);
   const counts = LATENCY_BUCKETS.map((bound) =>
     Number(text.match(new RegExp(`_bucket\\{le="${bound}"\\} (\\d+)`))?.[1])
   );

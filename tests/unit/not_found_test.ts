@@ -35,6 +35,7 @@ function setup(notFoundPage: string | null, guard?: ResourceGuard) {
   }, cache);
   const responder = createNotFoundResponder({
     fs,
+    root: ROOT,
     notFoundPage,
     resolver,
     cache,
@@ -115,4 +116,18 @@ Deno.test("`respondNotFound()` reads the custom page once and answers HEAD witho
   assert.equal(head.headers.get("content-length"), String(PAGE.length));
   assert.equal(await head.text(), "");
   assert.equal(fs.calls.readFile, undefined, "served from the cache");
+});
+
+Deno.test("`respondNotFound()` never reads a custom page the caller may not see", async () => {
+  const { fs, responder } = setup("private/404.html", PRIVATE_GUARD);
+  fs.resetCalls();
+  const response = await responder.respondNotFound(
+    new Request("http://localhost/x", { headers: { accept: "text/html" } }),
+    contextFor("/x"),
+  );
+  assert.equal(response.status, 404);
+  assert.notEqual(await response.text(), "private page");
+  // SECURITY: the guard decides on the page's real path before a byte of it is read.
+  assert.equal(fs.calls.readFile, undefined, "readFile");
+  assert.equal(fs.calls.open, undefined, "open");
 });
