@@ -122,6 +122,7 @@ export async function compileRuntime(
       enabled: settings.cache.enabled,
       maxFileBytes: settings.cache.maxFileBytes,
       maxTotalBytes: settings.cache.maxTotalBytes,
+      frozen: settings.frozen,
     });
     const ownFiles = await compileOwnFiles(
       listOwnFilePaths(settings, { configFile: options.configFile, root }),

@@ -168,8 +168,12 @@ export async function startInstance(
       baseHeaders: runtime.baseHeaders,
       onTrouble,
     });
-    // Started once listening, so a port that is taken leaves no watcher behind.
-    if (options.watchCache === true && settings.cache.enabled && settings.cache.watch) {
+    // Started once listening, so a port that is taken leaves no watcher behind; a frozen
+    // root does not change, so it is not watched.
+    if (
+      options.watchCache === true && settings.cache.enabled && settings.cache.watch &&
+      !settings.frozen
+    ) {
       cacheWatch = runtime.cache.watch(runtime.root);
     }
     const url = `${secure ? "https" : "http"}://${

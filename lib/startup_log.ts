@@ -50,6 +50,7 @@ export function logFeatures(loaded: LoadedSettings, root: string, tls: boolean):
       securityHeaders: onOff(settings.securityHeaders),
     },
   );
+  if (settings.frozen) logger.info("frozen: changes on disk are not seen");
   for (const warning of loaded.warnings) logger.warn("{warning}", { warning });
 }
 

@@ -107,6 +107,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   },
   { name: "log-format", type: "string", setting: "logFormat", valueName: "FORMAT" },
   { name: "quiet", type: "boolean", setting: "quiet" },
+  { name: "frozen", type: "boolean", setting: "frozen" },
   {
     name: "spa",
     type: "boolean",

@@ -160,6 +160,12 @@ const SETTINGS_ENTRIES = {
     v.metadata({ allowed: 'a path inside root without ".." segments' }),
   ),
   cache: CACHE_SCHEMA,
+  frozen: v.pipe(
+    v.optional(v.boolean(), false),
+    v.description(
+      "The root does not change while served (a built dist/, a container image): each file's metadata is read once and a cached answer makes no filesystem call; changes on disk are not seen",
+    ),
+  ),
   compress: COMPRESS_SCHEMA,
   workers: v.pipe(
     v.optional(

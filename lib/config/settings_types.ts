@@ -210,6 +210,12 @@ export interface Settings {
   notFoundPage: string;
   /** The in-memory cache of small files. */
   cache: CacheSettings;
+  /**
+   * The root does not change while served (a built `dist/`, a container
+   * image): each file's metadata is read once, a cached answer makes no
+   * filesystem call, and changes on disk are not seen. @default {false}
+   */
+  frozen: boolean;
   /** Response compression. */
   compress: CompressSettings;
   /** Isolates serving the port: 1..256, or `"auto"` for one per CPU. @default {1} */

@@ -12,6 +12,10 @@
  * watcher (see cache_watcher.ts) adds what those checks cannot see, dropping
  * entries whose dependencies change; each of its events bumps an epoch, and
  * an answer worked out across a bump is not stored.
+ *
+ * With `frozen` the checks and the watcher are off: the root is taken not to
+ * change, so a hit makes no filesystem call; the byte bound still holds and
+ * an evicted entry is built from disk again once.
  */
 
 import type { CacheStats } from "../metrics/registry.ts";
@@ -20,9 +24,9 @@ import { createBoundedMap } from "../util/bounded_map.ts";
 import { type CacheWatch, NO_WATCH, watchForChanges } from "./cache_watcher.ts";
 import {
   type CacheValidator,
-  changedRecently,
   createFreshnessCheck,
   type FreshnessCheck,
+  FROZEN_FRESHNESS,
 } from "./freshness.ts";
 
 import type { FileRecord } from "./representation.ts";
@@ -39,6 +43,11 @@ export interface FileCacheOptions {
   maxFileBytes: number;
   /** Total bytes of all entries (bodies and encoded variants). */
   maxTotalBytes: number;
+  /**
+   * The root does not change while served (`frozen: true`): hits are not
+   * checked against the disk and nothing is watched (see freshness.ts).
+   */
+  frozen?: boolean;
 }
 
 /** Paths whose change on disk must drop an entry (used by the watcher). */
@@ -146,7 +155,8 @@ export function createFileCache<V = CachedAnswer>(
     maxBytes: options.maxTotalBytes,
     sizeOf: (entry) => entry.bytes,
   });
-  const freshness = createFreshnessCheck(fs);
+  const frozen = options.frozen === true;
+  const freshness = frozen ? FROZEN_FRESHNESS : createFreshnessCheck(fs);
   const { isCurrentNow } = freshness;
   let hits = 0;
   let misses = 0;
@@ -186,8 +196,7 @@ export function createFileCache<V = CachedAnswer>(
     },
     set(key, init, startEpoch) {
       if (!options.enabled || startEpoch !== epoch) return;
-      const now = Date.now();
-      if (init.validators.some((validator) => changedRecently(validator, now))) return;
+      if (!freshness.keeps(init.validators)) return;
       // The key counts too: a long path costs what it holds.
       entries.set(key, { ...init, bytes: init.bytes + ENTRY_OVERHEAD_BYTES + key.length * 2 });
     },
@@ -206,7 +215,8 @@ export function createFileCache<V = CachedAnswer>(
       entries.clear();
     },
     watch(root) {
-      if (!options.enabled || watching) return NO_WATCH;
+      // Frozen: nothing on disk changes, so there is nothing to watch for.
+      if (!options.enabled || frozen || watching) return NO_WATCH;
       const watch = watchForChanges(root, {
         onEvent: () => epoch++,
         onChange: (path) => cache.invalidate(path),

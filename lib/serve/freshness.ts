@@ -11,6 +11,9 @@
  * stat costs ~3 µs where an async one costs ~40 µs (docs/performance.md).
  * The trade-off: on a slow or network disk a stat that
  * blocks stalls every request of the isolate, not just this one.
+ *
+ * With `frozen` (a root that does not change while served) the check is
+ * {@linkcode FROZEN_FRESHNESS}: every validator holds, nothing is stat'ed.
  */
 
 import type { FileInfo, FileSystem } from "../fs/types.ts";
@@ -74,7 +77,43 @@ export interface FreshnessCheck {
    * (no `statSync`, not a directory, changed too recently to compare).
    */
   snapshotDirectory(path: string): CacheValidator | null;
+  /**
+   * Whether answers built on `validators` may be remembered at all: not when
+   * one of them changed too recently to tell a further change apart.
+   */
+  keeps(validators: readonly CacheValidator[]): boolean;
 }
+
+/** Whether no validator changed too recently to be compared later. */
+function keepsIfSettled(validators: readonly CacheValidator[]): boolean {
+  const now = Date.now();
+  for (const validator of validators) {
+    if (changedRecently(validator, now)) return false;
+  }
+  return true;
+}
+
+/**
+ * The check for a frozen root (`frozen: true`): the tree is taken not to
+ * change while served, so every validator holds and a "not found" is
+ * remembered against a directory nobody stats.
+ * PERF: this is what lets a cache hit and a remembered 404 make no
+ * filesystem call at all. The trade-off, documented for the setting: a file
+ * changed on disk keeps being answered as it was until its entry is evicted.
+ */
+export const FROZEN_FRESHNESS: FreshnessCheck = Object.freeze({
+  isCurrentNow: () => true,
+  isCurrent: () => Promise.resolve(true),
+  snapshotDirectory: (path: string): CacheValidator => ({
+    path,
+    directory: true,
+    size: 0,
+    mtimeMs: null,
+    ino: null,
+  }),
+  // Nothing is compared later, so a recent mtime (or none) is no reason to forget.
+  keeps: () => true,
+});
 
 /** Builds the check over `fs`. */
 export function createFreshnessCheck(fs: FileSystem): FreshnessCheck {
@@ -108,6 +147,7 @@ export function createFreshnessCheck(fs: FileSystem): FreshnessCheck {
       const validator = toValidator(path, info);
       return info.isDirectory && !changedRecently(validator, Date.now()) ? validator : null;
     },
+    keeps: keepsIfSettled,
   };
 }
 

@@ -7,7 +7,8 @@
  * reused while a stat of its joined path still matches; a remembered "not
  * found" while the directory it was looked for in is unchanged (creating,
  * deleting or renaming an entry changes that directory's mtime, and a stat
- * that succeeds is far cheaper than one that throws).
+ * that succeeds is far cheaper than one that throws). With a frozen root
+ * (see freshness.ts) neither is checked: each answer is worked out once.
  */
 
 import { join } from "node:path";
@@ -16,7 +17,7 @@ import { type ResolvedPath, resolvePath, type ResolvePathOptions } from "../fs/r
 import { canonicalPathText, parseRequestPath } from "../http/request_path.ts";
 import { createBoundedMap } from "../util/bounded_map.ts";
 import type { FileCache } from "./file_cache.ts";
-import { type CacheValidator, changedRecently, toValidator } from "./freshness.ts";
+import { type CacheValidator, toValidator } from "./freshness.ts";
 import { createResourceLocator, type ResourceLocator } from "./resource.ts";
 
 /** Options for {@linkcode createSiteResolver}. */
@@ -80,7 +81,9 @@ export function createSiteResolver(options: SiteResolverOptions): SiteResolver {
     ownFiles: options.ownFiles,
   };
   // Only answers a blocking stat can check are remembered, so lookup() stays synchronous.
-  const memory = cache?.options.enabled && cache.freshness.isCurrentNow !== null
+  // A frozen root's answers are remembered even with the file cache off: they cost no stat.
+  const memory = (cache?.options.enabled || cache?.options.frozen) &&
+      cache.freshness.isCurrentNow !== null
     ? { cache, isCurrentNow: cache.freshness.isCurrentNow }
     : null;
   // Policy: at most MAX_REMEMBERED files and directories, least recently used out first.
@@ -131,10 +134,8 @@ export function createSiteResolver(options: SiteResolverOptions): SiteResolver {
     if (target.kind === "not-found") {
       if (directory !== null) missing.set(key, [directory]);
     } else {
-      const validator = toValidator(joined, target.info);
-      if (!changedRecently(validator, Date.now())) {
-        found.set(key, { resolved: target, validators: [validator] });
-      }
+      const validators = [toValidator(joined, target.info)] as const;
+      if (cache.freshness.keeps(validators)) found.set(key, { resolved: target, validators });
     }
     return target;
   }

@@ -95,6 +95,7 @@ Deno.test("DEFAULT_SETTINGS holds the documented defaults", () => {
     index: ["index.html"],
     notFoundPage: "404.html",
     cache: { enabled: true, maxFileBytes: 1048576, maxTotalBytes: 67108864, watch: true },
+    frozen: false,
     compress: {
       enabled: true,
       precompressed: true,
@@ -178,6 +179,7 @@ Deno.test("describeSettings() documents every setting with its default and varia
     "cache.maxFileBytes",
     "cache.maxTotalBytes",
     "cache.watch",
+    "frozen",
     "compress.enabled",
     "compress.precompressed",
     "compress.onTheFly",
@@ -996,7 +998,7 @@ Deno.test("loadSettings() names the field, value and allowed values for bad conf
     [{ Port: 80 }, 'Unknown config key "Port" in berth.json: did you mean "port"?'],
     [
       { frobnicate: true },
-      'Unknown config key "frobnicate" in berth.json: allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, cache, compress, workers, shutdownTimeoutMs, limits, spa, cleanUrls, trailingSlash, headerRules, redirectRules, watchRules, internalPrefix, basePath, metrics, metricsAccess, readyFile, access, auth, rateLimit, trustProxy, trustedProxies, proxyHeader, auditLog',
+      'Unknown config key "frobnicate" in berth.json: allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, cache, frozen, compress, workers, shutdownTimeoutMs, limits, spa, cleanUrls, trailingSlash, headerRules, redirectRules, watchRules, internalPrefix, basePath, metrics, metricsAccess, readyFile, access, auth, rateLimit, trustProxy, trustedProxies, proxyHeader, auditLog',
     ],
     [
       { limits: { maxUrl: 1 } },
@@ -1140,7 +1142,7 @@ Deno.test("loadSettings() rejects bad programmatic CLI values with a clear messa
     ],
     [
       { bogus: 1 },
-      'Unknown setting "bogus": allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, cache, compress, workers, shutdownTimeoutMs, limits, spa, cleanUrls, trailingSlash, headerRules, redirectRules, watchRules, internalPrefix, basePath, metrics, metricsAccess, readyFile, access, auth, rateLimit, trustProxy, trustedProxies, proxyHeader, auditLog',
+      'Unknown setting "bogus": allowed keys are root, host, port, listing, dotfiles, cors, headers, cert, key, logFormat, quiet, cacheControl, securityHeaders, index, notFoundPage, cache, frozen, compress, workers, shutdownTimeoutMs, limits, spa, cleanUrls, trailingSlash, headerRules, redirectRules, watchRules, internalPrefix, basePath, metrics, metricsAccess, readyFile, access, auth, rateLimit, trustProxy, trustedProxies, proxyHeader, auditLog',
     ],
     [
       { headers: JSON.parse('{"__proto__": "x"}') },
