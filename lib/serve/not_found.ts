@@ -109,14 +109,19 @@ export function createNotFoundResponder(options: NotFoundOptions): NotFoundRespo
 
   async function respondNotFound(request: Request, context: RequestContext): Promise<Response> {
     context.outcome.resource = null;
-    const record = await findPage(context);
-    if (record !== undefined && mayShow(context, record.resource)) {
-      // Not the page's own _headers block: a block for its folder (say an
-      // immutable Cache-Control) would then apply to every 404 of the site.
-      if (page?.record !== record) {
-        page = { record, answer: createErrorPage(record, STATUS.NOT_FOUND) };
+    try {
+      const record = await findPage(context);
+      if (record !== undefined && mayShow(context, record.resource)) {
+        // Not the page's own _headers block: a block for its folder (say an
+        // immutable Cache-Control) would then apply to every 404 of the site.
+        if (page?.record !== record) {
+          page = { record, answer: createErrorPage(record, STATUS.NOT_FOUND) };
+        }
+        return await sendWhole(fs, request, page.answer, STATUS.NOT_FOUND);
       }
-      return await sendWhole(fs, request, page.answer, STATUS.NOT_FOUND);
+    } catch (error) {
+      // The page went away between its lookup and its read: still a 404.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
     return respondWithBuiltInNotFound(request);
   }

@@ -131,3 +131,40 @@ Deno.test("`respondNotFound()` never reads a custom page the caller may not see"
   assert.equal(fs.calls.readFile, undefined, "readFile");
   assert.equal(fs.calls.open, undefined, "open");
 });
+
+Deno.test("`respondNotFound()` answers the built-in 404 when the custom page vanishes before it is read", async () => {
+  const fs = createMemoryFileSystem({ [`${ROOT}/404.html`]: "x".repeat(4096) });
+  const cache = createFileCache(fs, { enabled: true, maxFileBytes: 1024, maxTotalBytes: 1 << 20 });
+  const resolver = createSiteResolver({ fs, root: ROOT, dotfiles: false, cache });
+  const loadRecord = createRecordLoader({
+    fs,
+    root: ROOT,
+    resolver,
+    cacheControl: { default: "no-cache", immutable: "immutable" },
+    base: {},
+    // Too big to keep in memory: the page is opened when it is sent.
+    maxBodyBytes: 1024,
+    compression: null,
+    onTheFlyMaxBytes: 1024,
+  }, cache);
+  // Metadata still says the page is there; opening it fails, as when it is deleted meanwhile.
+  const vanishing = {
+    ...fs,
+    open: () => Promise.reject(new Deno.errors.NotFound("gone")),
+  };
+  const responder = createNotFoundResponder({
+    fs: vanishing,
+    root: ROOT,
+    notFoundPage: "404.html",
+    resolver,
+    cache,
+    loadRecord,
+    base: {},
+  });
+  const response = await responder.respondNotFound(
+    new Request("http://localhost/x", { headers: { accept: "text/html" } }),
+    contextFor("/x"),
+  );
+  assert.equal(response.status, 404);
+  assert.match(await response.text(), /Nothing is served at this path/);
+});
