@@ -48,7 +48,8 @@ export interface BoundedMap<K, V> {
    * table's clock (default: now + `ttlMs`); drops expired entries at the old
    * end, then the oldest entries past `maxEntries`. An absolute time lets a
    * caller bound an entry by something it computed earlier (a token's expiry).
-   * False, with nothing stored, when the value alone exceeds `maxBytes`.
+   * False, with nothing stored (an older value under `key` is dropped too),
+   * when the value alone exceeds `maxBytes`.
    */
   set(key: K, value: V, expiresAtMs?: number): boolean;
   /**
@@ -134,11 +135,15 @@ export function createBoundedMap<K, V>(options: BoundedMapOptions<K, V>): Bounde
     },
     set(key, value, expiresAtMs) {
       const bytes = sizeOf?.(value) ?? 0;
-      if (bytes > maxBytes) return false;
+      const previous = slots.get(key);
+      if (bytes > maxBytes) {
+        // A refused set must not leave the old value answering for the key.
+        if (previous !== undefined) drop(key, previous, "evicted");
+        return false;
+      }
+      if (previous !== undefined) remove(key, previous);
       if (expiresAtMs !== undefined) timed = true;
       const time = timed ? now() : 0;
-      const previous = slots.get(key);
-      if (previous !== undefined) remove(key, previous);
       makeRoom(time, bytes);
       slots.set(key, { value, expiresMs: expiresAtMs ?? time + defaultTtlMs, bytes });
       totalBytes += bytes;

@@ -296,3 +296,18 @@ Deno.test("`createBoundedMap()` entries() lists oldest first and allows deleting
   assert.deepEqual(seen, [["b", 98], ["c", 99], ["a", 97]]);
   assert.equal(map.size, 0);
 });
+
+Deno.test("createBoundedMap() drops the old value when a new one is too big to keep", () => {
+  const evicted: string[] = [];
+  const map = createBoundedMap<string, string>({
+    maxEntries: 10,
+    maxBytes: 10,
+    sizeOf: (value) => value.length,
+    onEvict: (key) => evicted.push(key),
+  });
+  assert.equal(map.set("a", "small"), true);
+  assert.equal(map.set("a", "x".repeat(11)), false);
+  assert.equal(map.get("a"), undefined, "no stale value answers for the key");
+  assert.equal(map.bytes, 0);
+  assert.deepEqual(evicted, ["a"]);
+});
