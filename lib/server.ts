@@ -137,6 +137,12 @@ export async function startInstance(
   const hostname = settings.host;
   const port = options.port ?? settings.port;
   const secure = options.tls !== undefined;
+  // HSTS and Secure cookies follow runtime.tls; the listener follows options.tls: one truth.
+  if (secure !== runtime.tls) {
+    throw new Error(
+      `startInstance: the runtime was compiled with tls ${runtime.tls}, the listener ${secure}`,
+    );
+  }
   const handler = createApp(runtime);
   const createRequestContext = createRequestContextFactory({
     secure,

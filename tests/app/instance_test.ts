@@ -6,11 +6,14 @@ import { denoFileSystem } from "../../lib/fs/deno_fs.ts";
 import { compileRuntime, type Runtime } from "../../lib/runtime.ts";
 import { AddressInUseError, BindRefusedError, startInstance, TlsError } from "../../lib/server.ts";
 
-async function withRuntime(run: (runtime: Runtime) => Promise<void>): Promise<void> {
+async function withRuntime(
+  run: (runtime: Runtime) => Promise<void>,
+  tls = false,
+): Promise<void> {
   const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "berth-instance-" }));
   await Deno.writeTextFile(`${root}/hello.txt`, "hello");
   const settings: Settings = { ...DEFAULT_SETTINGS, root, host: "127.0.0.1", port: 0 };
-  const runtime = await compileRuntime(settings, { fs: denoFileSystem, root, tls: false });
+  const runtime = await compileRuntime(settings, { fs: denoFileSystem, root, tls });
   try {
     await run(runtime);
   } finally {
@@ -55,6 +58,19 @@ Deno.test("startInstance() throws TlsError when the certificate is not PEM", asy
     await assert.rejects(
       startInstance(runtime, { tls: { cert: "not pem", key: "not pem" } }),
       TlsError,
+    );
+  }, true);
+});
+
+Deno.test("startInstance() refuses a listener whose TLS disagrees with the runtime's", async () => {
+  // HSTS and Secure cookies come from the runtime: a plain listener under them would lie.
+  await withRuntime(async (runtime) => {
+    await assert.rejects(startInstance(runtime), /compiled with tls true, the listener false/);
+  }, true);
+  await withRuntime(async (runtime) => {
+    await assert.rejects(
+      startInstance(runtime, { tls: { cert: "x", key: "y" } }),
+      /compiled with tls false, the listener true/,
     );
   });
 });
